@@ -1,0 +1,64 @@
+# The helpline's build. `make run` and `make test` are the two commands a newcomer needs;
+# every other target is a step they call. Set-up is incremental: stamps are keyed on the
+# files that define each environment, so a second run with nothing changed takes seconds.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+RASA_VENV   := .venv-rasa
+PY          := $(VENV)/bin/python
+RASA_PY     := $(RASA_VENV)/bin/python
+PIP_QUIET   ?= -q
+
+.PHONY: help setup run train test test-fast bench lint i18n i18n-extract i18n-update clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(VENV)/.stamp: pyproject.toml
+	@echo "==> building $(VENV) (Python 3.11+)"
+	@py=$$(scripts/find-python.sh 3.11+) && [ -x $(PY) ] || $$py -m venv $(VENV)
+	@$(PY) -m pip install $(PIP_QUIET) --upgrade pip
+	@$(PY) -m pip install $(PIP_QUIET) -e '.[dev]'
+	@touch $@
+
+$(RASA_VENV)/.stamp: bot/constraints.txt bot/requirements.txt bot/pyproject.toml
+	@echo "==> building $(RASA_VENV) (Python 3.10, Rasa 3.6.21) - the first time takes a few minutes"
+	@py=$$(scripts/find-python.sh 3.10) && { [ -x $(RASA_PY) ] || $$py -m venv $(RASA_VENV); }
+	@$(RASA_PY) -m pip install $(PIP_QUIET) -c bot/constraints.txt -r bot/requirements.txt
+	@$(RASA_PY) -m pip install $(PIP_QUIET) -c bot/constraints.txt --no-deps -e bot/
+	@touch $@
+
+locales/.stamp: $(VENV)/.stamp $(wildcard locales/*/LC_MESSAGES/*.po)
+	@$(PY) -m helpline.i18n compile
+	@touch $@
+
+setup: $(VENV)/.stamp $(RASA_VENV)/.stamp locales/.stamp ## build both environments and compile catalogues
+
+train: setup ## train the Rasa model if its data or config changed
+	@$(PY) -m helpline.training
+
+run: setup train ## set up what is missing, then start rasa, actions and gateway (Ctrl-C stops all)
+	@$(PY) -m helpline.cli kb migrate
+	@$(PY) -m helpline.cli kb seed
+	@$(PY) -m helpline.supervisor
+
+test: setup ## set up what is missing, then run the whole test suite
+	@scripts/run-tests.sh
+
+bench: setup train ## run the benchmarks and print their tables
+	@$(PY) -m helpline.bench
+
+lint: setup ## ruff and mypy
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/mypy
+
+i18n-extract: $(VENV)/.stamp ## extract fixed strings into locales/helpline.pot
+	@$(PY) -m helpline.i18n extract
+
+i18n-update: i18n-extract ## merge the template into every language's .po
+	@$(PY) -m helpline.i18n update
+
+clean: ## remove environments, models and local data
+	rm -rf $(VENV) $(RASA_VENV) bot/models var locales/.stamp

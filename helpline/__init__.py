@@ -1,0 +1,1 @@
+"""Shared plumbing of the helpline: typed settings, paths, the CLI and the process supervisor."""
