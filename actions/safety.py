@@ -1,0 +1,108 @@
+"""Danger first: emergency, trafficking and violence answers with the country's numbers.
+
+Called by `action_safety` and, through the danger lexicon, by every other action, so a cry for
+help the NLU model misclassified still gets numbers before anything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions import kb
+from actions.context import Context
+from actions.replies import Reply, country_label
+from helpline.i18n import N_
+
+DANGER_INTENTS = {"emergency": "emergency", "report_trafficking": "trafficking",
+                  "report_violence": "violence"}
+PURPOSES = {
+    "emergency": ["emergency"],
+    "trafficking": ["emergency", "trafficking"],
+    "violence": ["emergency", "violence"],
+}
+PURPOSE_LABELS = {
+    "emergency": N_("Emergencies"),
+    "trafficking": N_("Trafficking and exploitation"),
+    "violence": N_("Violence against women and domestic violence"),
+}
+# Countries whose emergency numbers are listed when the user's country is not known yet.
+SEED_COUNTRIES = ("MX", "CO", "BR", "CL", "PE", "AR", "EC", "CR", "DO", "UY", "US", "ES")
+
+
+def danger_kind(ctx: Context) -> str | None:
+    """The danger in this message: from the intent, else from the per-language lexicon."""
+    if kind := DANGER_INTENTS.get(ctx.intent):
+        return kind
+    if not ctx.text or ctx.text.startswith("/"):
+        return None
+    from helpline.danger import danger_kind as lexicon_kind
+
+    return lexicon_kind(ctx.text, ctx.lang) or lexicon_kind(ctx.text, None)
+
+
+def hotline_line(ctx: Context, hotline: Any) -> str:
+    _ = ctx._
+    parts = [f"📞 {hotline.number}"]
+    label = hotline.name or _(PURPOSE_LABELS.get(hotline.purpose, hotline.purpose))
+    parts.append(f"— {label}")
+    notes = []
+    if hotline.free:
+        notes.append(_("free"))
+    if hotline.hours:
+        notes.append(str(hotline.hours))
+    if notes:
+        parts.append(f"({', '.join(notes)})")
+    line = " ".join(parts)
+    if hotline.confidence != "confirmed":
+        line += " " + _("[not confirmed yet: if it does not work, call the emergency number]")
+    return line
+
+
+def answer_danger(ctx: Context, reply: Reply, kind: str) -> None:
+    """Numbers first, then what the person can do, then the offer of a human."""
+    _ = ctx._
+    if kind == "emergency":
+        intro = _("If your life or someone else's is in danger right now, call the emergency "
+                  "number now.")
+    elif kind == "trafficking":
+        intro = _("What you describe may be trafficking or forced labour. It is not your fault, "
+                  "and you have rights whatever your papers say: nobody may keep your documents "
+                  "or stop you from leaving.")
+    else:
+        intro = _("I am sorry this is happening to you. Violence is never your fault, and you "
+                  "have the right to protection whatever your migration status.")
+    from knowledge.api import hotlines
+
+    if ctx.country:
+        with kb.session() as s:
+            found = hotlines(s, ctx.country, purposes=PURPOSES[kind])
+        lines = [hotline_line(ctx, h) for h in found]
+        where = country_label(ctx.country, ctx.lang)
+        if lines:
+            reply.say(intro + "\n\n" + _("Numbers in {country}:").format(country=where)
+                      + "\n" + "\n".join(lines))
+        else:
+            reply.say(intro + "\n\n" + _("I have no confirmed numbers for {country} yet. Call the "
+                                         "local emergency number or go to the nearest police "
+                                         "station or hospital.").format(country=where))
+    else:
+        with kb.session() as s:
+            general = []
+            for code in SEED_COUNTRIES:
+                numbers = [h.number for h in hotlines(s, code, purposes=["emergency"])]
+                if numbers:
+                    general.append(f"{country_label(code, ctx.lang)}: {' / '.join(numbers)}")
+        reply.say(intro + "\n\n" + _("Emergency numbers:") + "\n" + "\n".join(general))
+        reply.say(_("Which country are you in now? Tell me and I will give you the exact numbers "
+                    "and services there."))
+        ctx.set("pending_intent", f"danger:{kind}")
+    if kind == "trafficking":
+        reply.say(_("If you can, keep a photo of your documents and write down where you are. You "
+                    "do not have to pay any debt for your journey or your job."))
+    elif kind == "violence":
+        reply.say(_("If you can, go to a safe place with people you trust. Health services must "
+                    "treat you even without papers."))
+    ctx.set("awaiting", "human_offer" if ctx.country else "country,human_offer")
+    reply.say(_("Would you like a person from our team to contact you here?"),
+              buttons=[{"title": _("Yes, please"), "payload": "/affirm"},
+                       {"title": _("Not now"), "payload": "/deny"}])

@@ -1,0 +1,122 @@
+"""Places that help: services near the user (`find_service`) and their consulate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions import kb
+from actions.context import Context
+from actions.replies import Reply, country_label, date_label
+from actions.rights import ask_country
+
+SEARCH_RADIUS_KM = 50
+MAX_SERVICES = 4
+
+
+def _location(ctx: Context) -> tuple[float, float] | None:
+    loc = ctx.metadata.get("location") or ctx.slot("location")
+    try:
+        return float(loc["lat"]), float(loc["lon"])
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def _verified(ctx: Context, item: Any) -> str:
+    _ = ctx._
+    if item.confidence == "confirmed" and item.verified_on:
+        return _("verified on {date}").format(date=date_label(item.verified_on, ctx.lang))
+    return _("not confirmed yet")
+
+
+def render_service(ctx: Context, service: Any) -> str:
+    _ = ctx._
+    head = f"📍 {service.name}"
+    if service.city:
+        head += f" — {service.city}"
+    if service.distance_km is not None:
+        head += f" ({service.distance_km:.1f} km)"
+    lines = [head]
+    if service.contact:
+        lines.append(f"   {service.contact}")
+    if service.url:
+        lines.append(f"   {service.url}")
+    if service.hours:
+        lines.append("   " + _("Hours: {hours}").format(hours=service.hours))
+    if service.documents_required is False:
+        lines.append("   " + _("No documents needed."))
+    lines.append(f"   ({_verified(ctx, service)})")
+    return "\n".join(lines)
+
+
+def answer_find_service(ctx: Context, reply: Reply) -> None:
+    _ = ctx._
+    if not ctx.country:
+        ask_country(ctx, reply)
+        return
+    from knowledge.api import search_services
+
+    near = _location(ctx)
+    if near:
+        ctx.set("location", {"lat": near[0], "lon": near[1]})
+    category = ctx.slot("service_category")
+    with kb.session() as s:
+        page = search_services(s, country=ctx.country, category=category, language=ctx.lang,
+                               text=None, near=near, radius_km=SEARCH_RADIUS_KM if near else None,
+                               page=1, per_page=MAX_SERVICES)
+        items = list(page.items)
+        if near and not items:
+            page = search_services(s, country=ctx.country, category=category, language=None,
+                                   text=None, near=near, radius_km=None, page=1,
+                                   per_page=MAX_SERVICES)
+            items = list(page.items)
+    where = country_label(ctx.country, ctx.lang)
+    if not items:
+        reply.say(_("I have no verified services of that kind in {country} yet. A person from our "
+                    "team can help you look: just ask for a person.").format(country=where))
+        return
+    header = (_("Nearest services:") if near
+              else _("Services in {country}:").format(country=where))
+    reply.say(header + "\n\n" + "\n\n".join(render_service(ctx, i) for i in items))
+    if not near:
+        reply.say(_("Share your location (📎 → Location) and I will list the nearest ones first. "
+                    "Your location is used only for this search."))
+    ctx.set("awaiting", None)
+    ctx.set("pending_intent", None)
+
+
+def answer_consular(ctx: Context, reply: Reply) -> None:
+    _ = ctx._
+    if not ctx.country:
+        ask_country(ctx, reply)
+        return
+    if not ctx.nationality:
+        reply.say(_("Which country are you a citizen of? I ask only to find your consulate."))
+        ctx.set("awaiting", "nationality")
+        ctx.set("pending_intent", "ask_consular_help")
+        return
+    from knowledge.api import consulates
+
+    with kb.session() as s:
+        found = consulates(s, nationality=ctx.nationality, country=ctx.country)
+    home = country_label(ctx.nationality, ctx.lang)
+    where = country_label(ctx.country, ctx.lang)
+    if not found:
+        reply.say(_("I have no confirmed consulate of {home} in {country}. The embassy of {home} "
+                    "in the capital, or the foreign ministry of {home}, can tell you where to go.")
+                  .format(home=home, country=where))
+    else:
+        lines = []
+        for c in found:
+            line = f"🏛️ {c.city}" + (f" — {c.kind}" if c.kind else "")
+            for extra in (c.address, c.phone, c.url):
+                if extra:
+                    line += f"\n   {extra}"
+            line += f"\n   ({_verified(ctx, c)})"
+            lines.append(line)
+        reply.say(_("Consular help of {home} in {country}:").format(home=home, country=where)
+                  + "\n\n" + "\n\n".join(lines))
+    reply.say(_("Your consulate must help you whatever your migration status, including if you "
+                "lost your passport or are detained (Vienna Convention on Consular Relations, "
+                "art. 36)."))
+    ctx.set("awaiting", None)
+    ctx.set("pending_intent", None)

@@ -1,0 +1,62 @@
+"""The queue of conversations handed to a human caseworker.
+
+Rows hold the pseudonymous sender id (never a phone number or chat id), the language, the
+country and the topic; they are erased with the conversation on `delete_my_data`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData()
+handoffs = sa.Table(
+    "handoff_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender_id", sa.String(128), nullable=False, index=True),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("language", sa.String(8)),
+    sa.Column("country", sa.String(2)),
+    sa.Column("topic", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False, default="open"),
+)
+
+
+def ensure_schema(engine: Engine) -> None:
+    metadata.create_all(engine, tables=[handoffs])
+
+
+def request_handoff(engine: Engine, sender_id: str, language: str, country: str | None,
+                    topic: str | None) -> int:
+    """Queue a conversation for a human; an open request for the same sender is reused."""
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        existing = conn.execute(
+            sa.select(handoffs.c.id).where(handoffs.c.sender_id == sender_id,
+                                           handoffs.c.status == "open")
+        ).scalar()
+        if existing is not None:
+            return int(existing)
+        result = conn.execute(handoffs.insert().values(
+            sender_id=sender_id, requested_at=dt.datetime.now(dt.UTC), language=language,
+            country=country, topic=topic, status="open",
+        ))
+        return int(result.inserted_primary_key[0])
+
+
+def open_requests(engine: Engine) -> list[dict[str, object]]:
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(handoffs).where(handoffs.c.status == "open")
+                            .order_by(handoffs.c.requested_at))
+        return [dict(r._mapping) for r in rows]
+
+
+def erase_sender(engine: Engine, sender_id: str) -> int:
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        return int(conn.execute(handoffs.delete().where(handoffs.c.sender_id == sender_id))
+                   .rowcount or 0)
