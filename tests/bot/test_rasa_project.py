@@ -1,0 +1,52 @@
+"""The Rasa project itself: data validation, test stories, and held-out NLU accuracy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpline.paths import BOT_DIR, RASA_VENV, ROOT
+from helpline.training import rasa_env, train
+
+RASA = str(RASA_VENV / "bin" / "rasa")
+LANGUAGES = ("es", "en", "pt", "fr", "ht")
+
+
+@pytest.fixture(scope="module")
+def model() -> Path:
+    return train()
+
+
+def run(argv: list[str], timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=ROOT, env=rasa_env(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_training_data_validates() -> None:
+    result = run([RASA, "data", "validate", "--data", str(BOT_DIR / "data"),
+                  "-d", str(BOT_DIR / "domain.yml"), "-c", str(BOT_DIR / "config.yml")])
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def test_stories_predict_every_step(model: Path, tmp_path: Path) -> None:
+    result = run([RASA, "test", "core", "--model", str(model),
+                  "--stories", str(BOT_DIR / "tests" / "test_stories.yml"),
+                  "--out", str(tmp_path), "--fail-on-prediction-errors"])
+    failed = tmp_path / "failed_test_stories.yml"
+    details = failed.read_text() if failed.exists() else ""
+    assert result.returncode == 0, details[-6000:] + result.stderr[-3000:]
+
+
+def test_heldout_intent_accuracy(model: Path) -> None:
+    result = run([str(RASA_VENV / "bin" / "python"), str(BOT_DIR / "scripts" / "evaluate_nlu.py"),
+                  str(model), str(BOT_DIR / "tests" / "nlu_heldout")])
+    assert result.returncode == 0, result.stderr[-4000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    print(json.dumps({k: report[k] for k in ("overall", "per_language", "counts")}, indent=1))
+    assert set(report["per_language"]) == set(LANGUAGES)
+    assert report["overall"] >= 0.95, report["overall"]
+    for lang, accuracy in report["per_language"].items():
+        assert accuracy >= 0.92, (lang, accuracy)
