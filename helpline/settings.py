@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     twilio_whatsapp_number: str | None = None
     twilio_api_base_url: str | None = None
 
+    # Messaging gateway (channels/): its own small store, input limits and retry pacing.
+    gateway_database_url: str = f"sqlite:///{VAR_DIR / 'gateway.db'}"
+    gateway_max_message_chars: int = Field(default=4096, ge=1)
+    gateway_rate_limit_per_minute: int = Field(default=30, ge=1)
+    gateway_retry_seconds: float = Field(default=5.0, gt=0)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.helpline_env != "production":

@@ -1,0 +1,1 @@
+"""The messaging gateway: one ASGI app in front of Rasa (web chat, Telegram, WhatsApp)."""

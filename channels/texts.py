@@ -1,0 +1,40 @@
+"""Fixed user-facing strings of the gateway (English msgids, translated at use via gettext)."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it here."""
+    return message
+
+
+APOLOGY = N_(
+    "Sorry, the helpline cannot answer right now. Your message is saved and we will reply "
+    "as soon as we can."
+)
+DANGER_NUMBERS = N_("If you are in danger, call now:")
+DANGER_UNKNOWN_COUNTRY = N_(
+    "If you are in danger now, call the local emergency number. Tell me which country you "
+    "are in and I will give you the right numbers."
+)
+TOO_FAST = N_("You are sending messages very fast. Please wait a minute and write again.")
+TOO_LONG = N_(
+    "Your message is too long. Please send it in shorter parts of at most {limit} characters."
+)
+EMPTY = N_("Please type a message.")
+TEXT_ONLY = N_(
+    "Sorry, I can only understand text messages for now. Please write your question in words."
+)
+CHOOSE_NUMBER = N_("Reply with the number of your choice.")
+CHOOSE_LANGUAGE = N_("Choose your language:")
+INVALID_JSON = N_("The request body is not valid JSON.")
+NOT_FOUND = N_("Not found.")
+
+#: Names of the languages in their own language (not translated: each is shown to its speakers).
+LANGUAGE_NAMES: dict[str, str] = {
+    "es": "Español",
+    "en": "English",
+    "pt": "Português",
+    "fr": "Français",
+    "ht": "Kreyòl ayisyen",
+}
