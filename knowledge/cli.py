@@ -1,0 +1,187 @@
+"""`helpline kb …`: migrate, seed, import, export, stale and evaluate (a Typer app).
+
+Mounted by `helpline.cli` as the `kb` group; also runs alone with `python -m knowledge.cli`.
+Every command takes `--database-url` (default: DATABASE_URL or the settings' SQLite file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+app = typer.Typer(
+    help="Knowledge base: schema, seed data, bulk import/export, stale listings and "
+         "entitlement evaluation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+DbUrl = Annotated[str | None, typer.Option("--database-url", envvar="DATABASE_URL",
+                                           help="SQLAlchemy URL (default: settings).")]
+
+
+def _engine(url: str | None) -> Engine:
+    from knowledge.db import make_engine
+
+    return make_engine(url)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def migrate(database_url: DbUrl = None,
+            revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
+    """Create or upgrade the knowledge-base schema (Alembic)."""
+    from knowledge.setup import migrate as run
+
+    run(database_url, revision=revision)
+    out.print(f"schema at {revision}")
+
+
+@app.command()
+def seed(database_url: DbUrl = None,
+         actor: Annotated[str, typer.Option(help="Name recorded in the audit log.")] = "seed",
+         ) -> None:
+    """Load the rules and seed data (idempotent; validates everything first)."""
+    from knowledge.db import session_scope
+    from knowledge.rules import RuleError, load_rule_files
+    from knowledge.setup import seed as run
+
+    try:
+        ruleset = load_rule_files()
+    except RuleError as exc:
+        raise _fail(str(exc)) from None
+    with session_scope(_engine(database_url), actor=actor) as session:
+        report = run(session, ruleset)
+    out.print(f"created: {report.created or 'nothing'}; updated: {report.updated or 'nothing'}")
+
+
+@app.command("import")
+def import_(file: Annotated[Path, typer.Argument(help="A .csv or .yaml file.")],
+            kind: Annotated[str | None, typer.Option(
+                help="services, hotlines or consulates (default: from the file).")] = None,
+            database_url: DbUrl = None,
+            actor: Annotated[str, typer.Option(help="Name in the audit log.")] = "import",
+            ) -> None:
+    """Import listings from CSV or YAML: all rows are validated first; all or nothing."""
+    from knowledge.db import session_scope
+    from knowledge.io import ImportFailed, import_file
+
+    if kind is not None and kind not in ("services", "hotlines", "consulates"):
+        raise _fail(f"--kind {kind!r}: use services, hotlines or consulates", 2)
+    if not file.is_file():
+        raise _fail(f"{file}: no such file", 2)
+    progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=True)
+    task = progress.add_task("import", total=None)
+
+    def tick(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    try:
+        with progress, session_scope(_engine(database_url), actor=actor) as session:
+            result = import_file(session, file, kind, progress=tick)
+    except ImportFailed as exc:
+        err.print(f"{len(exc.errors)} error(s); nothing was imported:", highlight=False)
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"{result.kind}: {result.created} created, {result.updated} updated, "
+              f"{result.unchanged} unchanged")
+
+
+@app.command()
+def export(file: Annotated[Path, typer.Argument(help="Target .csv or .yaml file.")],
+           kind: Annotated[str, typer.Option(help="services, hotlines or consulates.")]
+           = "services",
+           database_url: DbUrl = None) -> None:
+    """Export listings to CSV or YAML (re-importable)."""
+    from knowledge.db import session_scope
+    from knowledge.io import MODELS, export_file
+
+    if kind not in MODELS:
+        raise _fail(f"--kind {kind!r}: use services, hotlines or consulates", 2)
+    try:
+        with session_scope(_engine(database_url)) as session:
+            n = export_file(session, file, kind)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    out.print(f"{n} {kind} written to {file}")
+
+
+@app.command()
+def stale(max_age_days: Annotated[int | None, typer.Option(
+              "--max-age-days", min=1, help="Default: STALE_AFTER_DAYS.")] = None,
+          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+          database_url: DbUrl = None) -> None:
+    """List facts never verified or verified longer ago than the allowed age."""
+    from helpline.settings import get_settings
+    from knowledge.db import session_scope
+    from knowledge.staleness import stale_facts
+
+    age = max_age_days or get_settings().stale_after_days
+    with session_scope(_engine(database_url)) as session:
+        items = stale_facts(session, age)
+    if as_json:
+        print(json.dumps([i.to_dict() for i in items], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Stale facts (not verified in the last {age} days): {len(items)}")
+    for col in ("kind", "id", "country", "what", "verified_on"):
+        table.add_column(col)
+    for i in items:
+        table.add_row(i.kind, i.id, i.country or "", i.label,
+                      i.verified_on.isoformat() if i.verified_on else "never")
+    out.print(table)
+
+
+@app.command()
+def evaluate(profile: Annotated[Path, typer.Option(
+                 "--profile", help="JSON file with country, nationality, migration_status, age, "
+                 "sex, situation.")],
+             on: Annotated[str | None, typer.Option(help="Date YYYY-MM-DD (default today).")]
+             = None,
+             lang: Annotated[str, typer.Option(help="es, en, pt, fr or ht.")] = "en",
+             domain: Annotated[list[str] | None, typer.Option(
+                 help="Limit to a domain (repeatable).")] = None,
+             database_url: DbUrl = None) -> None:
+    """Evaluate a profile's entitlements and print JSON with legal basis and contacts."""
+    from knowledge.api import Profile, ProfileError
+    from knowledge.api import evaluate as run
+    from knowledge.db import session_scope
+
+    try:
+        data = json.loads(profile.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _fail(f"{profile}: {exc.strerror}", 2) from None
+    except json.JSONDecodeError as exc:
+        raise _fail(f"{profile}:{exc.lineno}: not valid JSON: {exc.msg}", 2) from None
+    try:
+        prof = Profile.from_dict(data)
+        day = dt.date.fromisoformat(on) if on else None
+    except ProfileError as exc:
+        raise _fail(f"{profile}: {exc}", 2) from None
+    except ValueError:
+        raise _fail(f"--on {on!r}: expected YYYY-MM-DD", 2) from None
+    try:
+        with session_scope(_engine(database_url)) as session:
+            result = run(session, prof, on=day, domains=domain, lang=lang)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,214 @@
+"""SQLAlchemy 2 models of the knowledge base: countries, legal sources, rules (rights with text
+per language), services, hotlines, consulates and the audit log.
+
+A right is what an entitlement rule grants or limits: its text per language lives on the rule
+(`texts`: {lang: {"summary": str, "warnings": [str]}}), its legal basis in `rule_citations`.
+Service categories and languages are stored as `|a|b|` strings so a search can filter them with
+one indexed bounding-box scan and no joins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base; subclasses with `__audited__ = True` get audit-log rows on change."""
+
+    __audited__ = False
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def encode_list(values: list[str] | None) -> str:
+    """`["a", "b"]` -> `"|a|b|"` (empty list -> `""`)."""
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+def decode_list(text: str | None) -> list[str]:
+    return [v for v in (text or "").split("|") if v]
+
+
+class Country(Base):
+    __tablename__ = "countries"
+    __audited__ = True
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    main_law: Mapped[str | None] = mapped_column(Text)
+    default_language: Mapped[str] = mapped_column(String(5), default="es")
+    icrmw_party: Mapped[bool | None] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class LegalSource(Base):
+    __tablename__ = "legal_sources"
+    __audited__ = True
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(3), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    article: Mapped[str | None] = mapped_column(String(80))
+    url: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Rule(Base):
+    __tablename__ = "rules"
+    __audited__ = True
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(3), index=True)
+    domain: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    conditions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    exception_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    effective_from: Mapped[dt.date | None] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    citations: Mapped[list[RuleCitation]] = relationship(
+        back_populates="rule", cascade="all, delete-orphan", order_by="RuleCitation.position"
+    )
+
+
+class RuleCitation(Base):
+    __tablename__ = "rule_citations"
+
+    rule_id: Mapped[str] = mapped_column(
+        ForeignKey("rules.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[str] = mapped_column(ForeignKey("legal_sources.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    rule: Mapped[Rule] = relationship(back_populates="citations")
+    source: Mapped[LegalSource] = relationship(lazy="joined")
+
+
+class Hotline(Base):
+    __tablename__ = "hotlines"
+    __audited__ = True
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(Text)
+    hours: Mapped[str | None] = mapped_column(String(60))
+    free: Mapped[bool | None] = mapped_column(Boolean)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
+    source_url: Mapped[str | None] = mapped_column(Text)
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+
+
+class Consulate(Base):
+    __tablename__ = "consulates"
+    __audited__ = True
+    __table_args__ = (Index("ix_consulates_nat_country", "nationality", "country"),)
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    nationality: Mapped[str] = mapped_column(String(2))
+    country: Mapped[str] = mapped_column(String(2))
+    city: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(60))
+    url: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
+    source_url: Mapped[str | None] = mapped_column(Text)
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __audited__ = True
+    __table_args__ = (
+        Index("ix_services_country_lat", "country", "status", "is_sample", "lat", "lon"),
+        Index("ix_services_lat", "lat", "lon"),
+        Index("ix_services_verified", "verified_on"),
+    )
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    categories_text: Mapped[str] = mapped_column("categories", Text, default="")
+    country: Mapped[str] = mapped_column(String(2))
+    city: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    hours: Mapped[str | None] = mapped_column(Text)
+    cost: Mapped[str | None] = mapped_column(Text)
+    languages_text: Mapped[str] = mapped_column("languages", Text, default="")
+    eligibility: Mapped[str | None] = mapped_column(Text)
+    documents_required: Mapped[bool | None] = mapped_column(Boolean)
+    contact: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def categories(self) -> list[str]:
+        return decode_list(self.categories_text)
+
+    @categories.setter
+    def categories(self, values: list[str]) -> None:
+        self.categories_text = encode_list(values)
+
+    @property
+    def languages(self) -> list[str]:
+        return decode_list(self.languages_text)
+
+    @languages.setter
+    def languages(self, values: list[str]) -> None:
+        self.languages_text = encode_list(values)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(10))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)

@@ -1,0 +1,102 @@
+"""Service search: country, category, language, free text and nearest-first within a radius.
+
+A radius search first narrows rows with an indexed bounding box on (lat, lon), then computes
+the exact great-circle distance in Python for the few rows left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from knowledge import models as m
+from knowledge.geo import bounding_box, check_point, haversine_km
+from knowledge.records import Service, ServicePage
+
+SERVICE_CATEGORIES = ("health", "education", "legal_aid", "shelter", "food", "consulate",
+                      "hotline", "psychosocial", "work", "other")
+MAX_PER_PAGE = 100
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for accent-insensitive matching."""
+    norm = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in norm if not unicodedata.combining(c))
+
+
+def search_text_for(*parts: str | None) -> str:
+    return fold(" ".join(p for p in parts if p))
+
+
+def to_service(s: m.Service, distance_km: float | None = None) -> Service:
+    return Service(
+        id=s.id, name=s.name, organisation=s.organisation, categories=s.categories,
+        country=s.country, city=s.city, lat=s.lat, lon=s.lon,
+        distance_km=None if distance_km is None else round(distance_km, 2), hours=s.hours,
+        cost=s.cost, languages=s.languages, eligibility=s.eligibility,
+        documents_required=s.documents_required, contact=s.contact, url=s.url,
+        confidence=s.confidence, is_sample=s.is_sample, source_url=s.source_url,
+        verified_on=s.verified_on,
+    )
+
+
+def search_services(session: Session, country: str | None = None, category: str | None = None,
+                    language: str | None = None, text: str | None = None,
+                    near: tuple[float, float] | None = None, radius_km: float = 25.0,
+                    page: int = 1, per_page: int = 10,
+                    include_samples: bool = False) -> ServicePage:
+    """Active listings matching every given filter; nearest first when `near` is given,
+    otherwise by name. Sample (demo) listings only with `include_samples=True`."""
+    if page < 1:
+        raise ValueError("page must be 1 or more")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValueError(f"per_page must be within 1..{MAX_PER_PAGE}")
+    if category is not None and category not in SERVICE_CATEGORIES:
+        raise ValueError(f"unknown category {category!r}")
+    conds: list[ColumnElement[bool]] = [m.Service.status == "active"]
+    if country:
+        conds.append(m.Service.country == country.upper())
+    if not include_samples:
+        conds.append(m.Service.is_sample.is_(False))
+    if category:
+        conds.append(m.Service.categories_text.contains(f"|{category}|"))
+    if language:
+        conds.append(m.Service.languages_text.contains(f"|{language}|"))
+    if text and text.strip():
+        for word in fold(text).split():
+            conds.append(m.Service.search_text.contains(word, autoescape=True))
+    offset = (page - 1) * per_page
+    if near is None:
+        total = session.scalar(select(func.count(m.Service.id)).where(*conds)) or 0
+        rows = session.scalars(select(m.Service).where(*conds)
+                               .order_by(m.Service.name, m.Service.id)
+                               .offset(offset).limit(per_page)).all()
+        return ServicePage([to_service(r) for r in rows], total, page, per_page)
+    lat, lon = near
+    check_point(lat, lon)
+    if not 0 < radius_km <= 20_000:
+        raise ValueError("radius_km must be within 0..20000")
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
+    conds += [m.Service.lat.between(min_lat, max_lat), m.Service.lon.between(min_lon, max_lon)]
+    candidates = session.execute(
+        select(m.Service.id, m.Service.lat, m.Service.lon).where(*conds)).all()
+    hits = []
+    for sid, slat, slon in candidates:
+        if slat is None or slon is None:
+            continue
+        d = haversine_km(lat, lon, slat, slon)
+        if d <= radius_km:
+            hits.append((d, sid))
+    hits.sort()
+    chosen = hits[offset:offset + per_page]
+    by_id = {s.id: s for s in session.scalars(
+        select(m.Service).where(m.Service.id.in_([sid for _, sid in chosen])))} if chosen else {}
+    return ServicePage([to_service(by_id[sid], d) for d, sid in chosen], len(hits), page,
+                       per_page)
+
+
+def stale_before(max_age_days: int, today: dt.date | None = None) -> dt.date:
+    return (today or dt.date.today()) - dt.timedelta(days=max_age_days)

@@ -1,0 +1,156 @@
+"""Create or upgrade the schema (Alembic) and load the seed: rules, countries, hotlines,
+consulates and services from `knowledge/rules` and `knowledge/seed`. Seeding is idempotent:
+a second run changes nothing and writes no audit rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.orm import Session
+
+import knowledge.audit  # noqa: F401  (installs the audit hook)
+from knowledge import models as m
+from knowledge.db import default_url, make_engine, normalise_url
+from knowledge.rules import CompiledRule, RuleSet, load_rule_files
+from knowledge.schemas import ConsulateIn, CountryIn, HotlineIn, ServiceIn
+from knowledge.search import search_text_for
+from knowledge.yamlio import load_file
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+SEED_DIR = PACKAGE_DIR / "seed"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url or default_url()).replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str | None = None, engine: Engine | None = None, revision: str = "head") -> None:
+    """Upgrade the database at `url` (or `engine`) to `revision` (default: head)."""
+    cfg = alembic_config(url)
+    own = engine is None
+    engine = engine or make_engine(url)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    finally:
+        if own:
+            engine.dispose()
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        bucket = self.created if created else self.updated
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+
+def upsert(session: Session, model: type[m.Base], key: Any,
+           values: Mapping[str, Any]) -> bool | None:
+    """Insert or update one row; True if created, False if changed, None if unchanged."""
+    with session.no_autoflush:
+        obj = session.get(model, key)
+    created = obj is None
+    if obj is None:
+        pk = str(inspect(model).primary_key[0].key)
+        obj = model(**{pk: key})
+        session.add(obj)
+    changed = created
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return created if changed else None
+
+
+def service_values(s: ServiceIn) -> dict[str, Any]:
+    data = s.model_dump(exclude={"categories", "languages"})
+    data["categories_text"] = m.encode_list(s.categories)
+    data["languages_text"] = m.encode_list(s.languages)
+    data["search_text"] = search_text_for(s.name, s.organisation, s.city, s.eligibility)
+    return data
+
+
+def _rule_values(rule: CompiledRule) -> dict[str, Any]:
+    return {
+        "jurisdiction": rule.jurisdiction, "domain": rule.domain, "status": rule.status,
+        "conditions": rule.conditions.to_dict(), "exception_to": list(rule.exception_to),
+        "effective_from": rule.effective_from, "effective_to": rule.effective_to,
+        "texts": {k: dict(v) for k, v in rule.texts.items()}, "confidence": rule.confidence,
+        "verified_on": rule.verified_on, "source_url": rule.source_url,
+        "file": str(Path(rule.file).relative_to(PACKAGE_DIR)) if rule.file else None,
+    }
+
+
+def seed_rules(session: Session, ruleset: RuleSet, report: SeedReport) -> None:
+    for src in ruleset.sources.values():
+        res = upsert(session, m.LegalSource, src.id, {
+            "jurisdiction": src.jurisdiction, "title": src.title, "article": src.article,
+            "url": src.url, "confidence": src.confidence, "verified_on": src.verified_on})
+        if res is not None:
+            report.count("legal_sources", res)
+    session.flush()
+    for rule in ruleset.rules.values():
+        res = upsert(session, m.Rule, rule.id, _rule_values(rule))
+        obj = session.get(m.Rule, rule.id)
+        assert obj is not None
+        wanted = list(rule.citations)
+        if [c.source_id for c in sorted(obj.citations, key=lambda c: c.position)] != wanted:
+            obj.citations = [m.RuleCitation(source_id=cid, position=i)
+                             for i, cid in enumerate(wanted)]
+            res = res if res is not None else False
+        if res is not None:
+            report.count("rules", res)
+    stale = session.scalars(select(m.Rule).where(m.Rule.id.not_in(list(ruleset.rules)),
+                                                 m.Rule.file.is_not(None))).all()
+    for obj in stale:
+        session.delete(obj)
+
+
+def seed_files() -> list[Path]:
+    return sorted((SEED_DIR / "countries").glob("*.yaml")) + sorted(
+        p for p in SEED_DIR.glob("*.yaml"))
+
+
+def seed(session: Session, ruleset: RuleSet | None = None) -> SeedReport:
+    """Load rules and every seed file; idempotent. Raises on invalid seed data."""
+    report = SeedReport()
+    seed_rules(session, ruleset or load_rule_files(), report)
+    for path in seed_files():
+        data, _ = load_file(path)
+        data = data or {}
+        if "country" in data:
+            c = CountryIn.model_validate(data["country"])
+            res = upsert(session, m.Country, c.code, c.model_dump())
+            if res is not None:
+                report.count("countries", res)
+        for item in data.get("hotlines") or []:
+            h = HotlineIn.model_validate(item)
+            res = upsert(session, m.Hotline, h.id, h.model_dump())
+            if res is not None:
+                report.count("hotlines", res)
+        for item in data.get("consulates") or []:
+            c2 = ConsulateIn.model_validate(item)
+            res = upsert(session, m.Consulate, c2.id, c2.model_dump())
+            if res is not None:
+                report.count("consulates", res)
+        for item in data.get("services") or []:
+            s = ServiceIn.model_validate(item)
+            res = upsert(session, m.Service, s.id, service_values(s))
+            if res is not None:
+                report.count("services", res)
+    session.flush()
+    return report

@@ -1,0 +1,129 @@
+"""The public API against seeded data on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from knowledge.api import (
+    Profile,
+    ProfileError,
+    consulates,
+    country_name,
+    evaluate,
+    hotlines,
+    search_services,
+)
+
+DAY = dt.date(2026, 11, 28)
+
+
+def test_mexico_health_names_ley_de_migracion_art_8_with_date(session) -> None:
+    ev = evaluate(session, Profile(country="MX", nationality="VE", migration_status="irregular",
+                                   age=30, situation=["pregnant"]),
+                  on=DAY, domains=["health"], lang="es")
+    health = [e for e in ev.entitlements if e.jurisdiction == "MX"]
+    assert len(health) == 1
+    e = health[0]
+    assert e.domain == "health" and e.status == "granted"
+    assert ("Ley de Migración", "8") in [(b.title, b.article) for b in e.legal_basis]
+    assert e.verified_on is not None and e.confidence == "confirmed"
+    assert "atención médica" in e.summary
+    assert "mx.health.all" in e.rules
+    data = ev.to_dict()
+    assert data["entitlements"][0]["verified_on"] == e.verified_on.isoformat()
+    assert data["hotlines"][0]["number"] == "911"
+
+
+def test_language_fallback_is_english(session) -> None:
+    prof = Profile(country="MX")
+    en = evaluate(session, prof, on=DAY, domains=["education"], lang="en").entitlements[0]
+    ar = evaluate(session, prof, on=DAY, domains=["education"], lang="ar").entitlements[0]
+    fr = evaluate(session, prof, on=DAY, domains=["education"], lang="fr").entitlements[0]
+    assert ar.summary == en.summary
+    assert fr.summary != en.summary and "situation migratoire" in fr.summary
+
+
+def test_colombia_health_depends_on_status(session) -> None:
+    irregular = evaluate(session, Profile(country="CO", nationality="VE",
+                                          migration_status="irregular"),
+                         on=DAY, domains=["health"], with_contacts=False).entitlements[0]
+    regular = evaluate(session, Profile(country="CO", nationality="VE",
+                                        migration_status="regular"),
+                       on=DAY, domains=["health"], with_contacts=False).entitlements[0]
+    unknown = evaluate(session, Profile(country="CO"), on=DAY, domains=["health"],
+                       with_contacts=False).entitlements[0]
+    assert irregular.status == "limited" and irregular.rules == ["co.health.urgent"]
+    assert regular.status == "granted" and regular.rules == ["co.health.affiliated"]
+    assert regular.confidence == "unconfirmed" and regular.verified_on is None
+    assert unknown.status == "limited"
+
+
+def test_domain_without_rules_is_unknown_not_invented(session) -> None:
+    ev = evaluate(session, Profile(country="MX"), on=DAY, domains=["social_security"],
+                  with_contacts=False)
+    national = [e for e in ev.entitlements if e.jurisdiction == "MX"]
+    assert [e.status for e in national] == ["unknown"]
+    assert national[0].legal_basis == [] and national[0].confidence == "unconfirmed"
+
+
+def test_hotlines_emergency_first(session) -> None:
+    for country in ("MX", "CO"):
+        lines = hotlines(session, country, purposes=["trafficking", "violence", "emergency"])
+        assert lines[0].purpose == "emergency"
+        assert {"emergency", "trafficking", "violence"} <= {h.purpose for h in lines}
+    co = hotlines(session, "CO", purposes=["trafficking"])
+    assert [h.number for h in co] == ["01 8000 52 20 20"]
+    assert co[0].confidence == "confirmed" and co[0].verified_on is not None
+    mx = hotlines(session, "MX", purposes=["trafficking"])
+    assert mx[0].confidence == "unconfirmed" and mx[0].verified_on is None
+
+
+def test_consulates_venezuela_in_colombia(session) -> None:
+    cons = consulates(session, nationality="VE", country="CO")
+    cities = {c.city for c in cons}
+    assert {"Bogotá", "Cúcuta", "Medellín"} <= cities
+    assert all(c.phone is None and c.address is None for c in cons)  # nothing invented
+    assert all(c.source_url for c in cons)
+
+
+def test_search_near_point_and_samples_hidden(session) -> None:
+    page = search_services(session, country="MX", category="legal_aid", language="es",
+                           near=(19.43, -99.13), radius_km=50, page=1, per_page=2)
+    assert page.total >= 3 and len(page.items) == 2
+    assert all(s.distance_km is not None and s.distance_km <= 50 for s in page.items)
+    assert page.items[0].distance_km <= page.items[1].distance_km
+    assert not any(s.is_sample for s in page.items)
+    far = search_services(session, country="MX", near=(25.67, -100.31), radius_km=10)
+    assert far.total == 0
+    shown = search_services(session, country="MX", per_page=100)
+    with_samples = search_services(session, country="MX", per_page=100, include_samples=True)
+    assert not any(s.is_sample for s in shown.items)
+    assert with_samples.total > shown.total
+    assert any(s.is_sample for s in with_samples.items)
+
+
+def test_search_free_text_is_accent_insensitive(session) -> None:
+    page = search_services(session, country="CO", text="migracion")
+    assert "co-migracion" in [s.id for s in page.items]
+
+
+def test_country_name_uses_cldr() -> None:
+    assert country_name("MX", "es") == "México"
+    assert country_name("BR", "pt") == "Brasil"
+    assert country_name("HT", "ht") == "Haiti"  # no Creole names in CLDR: English
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"country": "MX", "age": -1}, "age"),
+    ({"country": "XX"}, "country"),
+    ({"country": "MX", "nationality": "QQ"}, "nationality"),
+    ({"country": "MX", "migration_status": "illegal"}, "migration_status"),
+    ({"country": "MX", "situation": ["flying"]}, "situation"),
+    ({"country": "MX", "age": 40, "situation": ["unaccompanied_minor"]}, "situation"),
+])
+def test_impossible_profiles_are_rejected(kwargs, field) -> None:
+    with pytest.raises(ProfileError) as info:
+        Profile(**kwargs)
+    assert info.value.field == field
