@@ -32,7 +32,13 @@ ALPHA = 0.05
 
 #: Log-likelihoods are divided by this before the softmax: the n-grams of one word are far from
 #: independent, and raw naive Bayes posteriors would be near 1.0 even for two-letter messages.
-TEMPERATURE = 8.0
+TEMPERATURE = 12.0
+
+#: Each word also counts as a feature of its own, this many times.
+WORD_WEIGHT = 3
+
+#: Whether pairs of consecutive words are features too.
+WORD_BIGRAMS = True
 
 #: Messages with fewer letters than this carry too little evidence for a confident guess.
 MIN_LETTERS = 4
@@ -42,7 +48,7 @@ MIN_LETTERS = 4
 EXCLUDED_INTENTS = frozenset({"choose_language"})
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_REPEATS = re.compile(r"(.)\1{2,}")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 
 
 def fold(text: str) -> str:
@@ -60,16 +66,32 @@ def words(text: str) -> list[str]:
     return _LETTERS.findall(fold(text))
 
 
+def word_features(word: str) -> list[str]:
+    """Character n-grams of one folded word padded with spaces, plus the word (prefixed `w:`)."""
+    padded = f" {word} "
+    grams = [
+        padded[i : i + n]
+        for n in NGRAM_ORDERS
+        for i in range(len(padded) - n + 1)
+    ]
+    grams = [g for g in grams if g != " "]
+    grams.extend(["w:" + word] * WORD_WEIGHT)
+    return grams
+
+
+def text_features(tokens: Sequence[str]) -> list[str]:
+    """Features spanning words: word bigrams (prefixed `b:`)."""
+    if not WORD_BIGRAMS:
+        return []
+    return [f"b:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
 def features(text: str) -> Iterator[str]:
-    """Character n-grams of each padded word plus the words themselves (prefixed `w:`)."""
-    for word in words(text):
-        padded = f" {word} "
-        for n in NGRAM_ORDERS:
-            for i in range(len(padded) - n + 1):
-                gram = padded[i : i + n]
-                if gram != " ":
-                    yield gram
-        yield "w:" + word
+    """Character n-grams of each padded word, the words themselves, and word bigrams."""
+    tokens = words(text)
+    for word in tokens:
+        yield from word_features(word)
+    yield from text_features(tokens)
 
 
 def read_nlu_examples(path: Path, exclude: frozenset[str] = EXCLUDED_INTENTS) -> list[str]:
@@ -118,15 +140,25 @@ class LanguageDetector:
         languages = tuple(samples)
         counts: list[Counter[str]] = []
         for lang in languages:
+            word_counts: Counter[str] = Counter()
             counter: Counter[str] = Counter()
             for text in samples[lang]:
-                counter.update(features(text))
+                tokens = words(text)
+                word_counts.update(tokens)
+                counter.update(text_features(tokens))
+            for word, k in word_counts.items():
+                for feat in word_features(word):
+                    counter[feat] += k
             counts.append(counter)
         vocabulary = set().union(*counts)
-        denominators = [sum(c.values()) + alpha * len(vocabulary) for c in counts]
+        log_denominators = [
+            math.log(sum(c.values()) + alpha * len(vocabulary)) for c in counts
+        ]
+        log_alpha = math.log(alpha)
         log_probs = {
             feat: tuple(
-                math.log((c[feat] + alpha) / d) for c, d in zip(counts, denominators, strict=True)
+                (math.log(c[feat] + alpha) if feat in c else log_alpha) - d
+                for c, d in zip(counts, log_denominators, strict=True)
             )
             for feat in vocabulary
         }

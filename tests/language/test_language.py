@@ -133,9 +133,9 @@ def test_production_detector_reads_the_nlu_files() -> None:
 def test_production_training_is_fast() -> None:
     if not any((NLU_DIR / f"{lang}.yml").is_file() for lang in LANGUAGES):
         pytest.skip(f"no NLU files in {NLU_DIR} yet")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other processes on the machine do not count
     LanguageDetector.from_nlu_dir(NLU_DIR)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 @pytest.mark.skipif(not HAVE_NLU, reason="NLU training files for all five languages not there yet")
