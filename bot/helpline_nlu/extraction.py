@@ -1,0 +1,20 @@
+"""Entity extraction for one message, independent of Rasa: `extract_entities(text)`."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from helpline_nlu.matching import LexiconMatcher, default_matcher
+from helpline_nlu.resolve import resolve
+
+ENTITY_NAMES = ("country", "nationality", "language", "migration_status", "situation", "service_category")
+"""The entities of the conversation contract this package extracts."""
+
+
+def extract_entities(text: str, matcher: Optional[LexiconMatcher] = None) -> List[Dict[str, Any]]:
+    """Normalised entities in `text`: dicts with entity, value, start, end, in text order."""
+    if not text or not text.strip():
+        return []
+    matcher = matcher or default_matcher()
+    doc = matcher.tokens(text)
+    return resolve(text, doc, matcher.find(text, doc), matcher.lexicon)
