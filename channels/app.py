@@ -30,6 +30,10 @@ from helpline.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
+#: These libraries log request URLs and headers at INFO (the Bot API token is part of its
+#: URLs, the Rasa token a query parameter, Twilio logs recipients); keep them to warnings.
+QUIET_LOGGERS = ("httpx", "httpcore", "twilio", "telegram.ext", "aiohttp.access")
+
 
 async def health(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
@@ -96,6 +100,8 @@ def _start_channels(app: Starlette, settings: Settings, gateway: Gateway) -> lis
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the gateway app (settings from the environment when not given)."""
     settings = settings or get_settings()
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -94,6 +94,12 @@ class Gateway:
     def pseudonym(self, channel: str, sender_id: str) -> str:
         return pseudonymise(self.settings.sender_id_secret, channel, sender_id)
 
+    async def remember(self, channel: str, sender_id: str) -> str:
+        """Keep a sender's encrypted raw id (for later replies); returns their pseudonym."""
+        pseudonym = self.pseudonym(channel, sender_id)
+        await self._remember(pseudonym, Inbound(channel, sender_id, ""))
+        return pseudonym
+
     async def sender(self, pseudonym: str) -> SenderRecord | None:
         return await asyncio.to_thread(self.store.sender, pseudonym)
 

@@ -21,6 +21,9 @@ from helpline.settings import Settings
 SECRET = "test-sender-secret-0123456789abcdef0123"
 
 
+LONG_PAYLOAD = '/inform{"country": "MX", "nationality": "VE", "situation": "pregnant"}'
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -99,6 +102,10 @@ class FakeRasa:
                         {"title": "Spanish", "payload": '/choose_language{"language": "es"}'},
                     ],
                 }])
+            if text == "longbutton":
+                return JSONResponse([{"recipient_id": sender, "text": "Tell me more",
+                                      "buttons": [{"title": "Pregnant, from VE, in MX",
+                                                   "payload": LONG_PAYLOAD}]}])
             if text == "long":
                 return JSONResponse([{"recipient_id": sender, "text": "x" * 5000}])
             return JSONResponse([{"recipient_id": sender, "text": f"echo: {text}"}])
