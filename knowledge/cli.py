@@ -59,14 +59,15 @@ def seed(database_url: DbUrl = None,
     """Load the rules and seed data (idempotent; validates everything first)."""
     from knowledge.db import session_scope
     from knowledge.rules import RuleError, load_rule_files
+    from knowledge.setup import SeedError
     from knowledge.setup import seed as run
 
     try:
         ruleset = load_rule_files()
-    except RuleError as exc:
+        with session_scope(_engine(database_url), actor=actor) as session:
+            report = run(session, ruleset)
+    except (RuleError, SeedError) as exc:
         raise _fail(str(exc)) from None
-    with session_scope(_engine(database_url), actor=actor) as session:
-        report = run(session, ruleset)
     out.print(f"created: {report.created or 'nothing'}; updated: {report.updated or 'nothing'}")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from knowledge.db import default_url, make_engine, normalise_url
 from knowledge.rules import CompiledRule, RuleSet, load_rule_files
 from knowledge.schemas import ConsulateIn, CountryIn, HotlineIn, ServiceIn
 from knowledge.search import search_text_for
-from knowledge.yamlio import load_file
+from knowledge.yamlio import line_of, load_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -120,37 +121,57 @@ def seed_rules(session: Session, ruleset: RuleSet, report: SeedReport) -> None:
         session.delete(obj)
 
 
+class SeedError(ValueError):
+    """Seed data is invalid; the message names the file, line and field."""
+
+
 def seed_files() -> list[Path]:
-    return sorted((SEED_DIR / "countries").glob("*.yaml")) + sorted(
-        p for p in SEED_DIR.glob("*.yaml"))
+    return sorted((SEED_DIR / "countries").glob("*.yaml")) + sorted(SEED_DIR.glob("*.yaml"))
+
+
+def _validated(schema: type[BaseModel], item: Any, path: Path,
+               lines: Mapping[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> Any:
+    try:
+        return schema.model_validate(item)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        fld = ".".join(str(p) for p in err["loc"]) or "(entry)"
+        line = line_of(dict(lines), (*loc, *err["loc"][:1]))
+        raise SeedError(f"{path}:{line or '?'}: field {fld}: {err['msg']}") from None
 
 
 def seed(session: Session, ruleset: RuleSet | None = None) -> SeedReport:
-    """Load rules and every seed file; idempotent. Raises on invalid seed data."""
+    """Load rules and every seed file; idempotent. Raises RuleError or SeedError (naming the
+    file, line and field) on invalid data; the caller's transaction then writes nothing."""
     report = SeedReport()
     seed_rules(session, ruleset or load_rule_files(), report)
+    seen: dict[tuple[str, str], str] = {}
+    kinds: dict[str, tuple[type[BaseModel], type[m.Base]]] = {
+        "hotlines": (HotlineIn, m.Hotline), "consulates": (ConsulateIn, m.Consulate),
+        "services": (ServiceIn, m.Service)}
     for path in seed_files():
-        data, _ = load_file(path)
+        data, lines = load_file(path)
         data = data or {}
+        unknown = set(data) - {"country", *kinds}
+        if unknown:
+            key = sorted(unknown)[0]
+            raise SeedError(f"{path}:{line_of(lines, (key,))}: field {key}: unknown section")
         if "country" in data:
-            c = CountryIn.model_validate(data["country"])
+            c = _validated(CountryIn, data["country"], path, lines, ("country",))
             res = upsert(session, m.Country, c.code, c.model_dump())
             if res is not None:
                 report.count("countries", res)
-        for item in data.get("hotlines") or []:
-            h = HotlineIn.model_validate(item)
-            res = upsert(session, m.Hotline, h.id, h.model_dump())
-            if res is not None:
-                report.count("hotlines", res)
-        for item in data.get("consulates") or []:
-            c2 = ConsulateIn.model_validate(item)
-            res = upsert(session, m.Consulate, c2.id, c2.model_dump())
-            if res is not None:
-                report.count("consulates", res)
-        for item in data.get("services") or []:
-            s = ServiceIn.model_validate(item)
-            res = upsert(session, m.Service, s.id, service_values(s))
-            if res is not None:
-                report.count("services", res)
+        for kind, (schema, model) in kinds.items():
+            for i, item in enumerate(data.get(kind) or []):
+                obj = _validated(schema, item, path, lines, (kind, i))
+                where = f"{path}:{line_of(lines, (kind, i))}"
+                if (kind, obj.id) in seen:
+                    raise SeedError(f"{where}: field id: duplicate id {obj.id!r} "
+                                    f"(also at {seen[(kind, obj.id)]})")
+                seen[(kind, obj.id)] = where
+                values = service_values(obj) if kind == "services" else obj.model_dump()
+                res = upsert(session, model, obj.id, values)
+                if res is not None:
+                    report.count(kind, res)
     session.flush()
     return report

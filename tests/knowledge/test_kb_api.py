@@ -127,3 +127,56 @@ def test_impossible_profiles_are_rejected(kwargs, field) -> None:
     with pytest.raises(ProfileError) as info:
         Profile(**kwargs)
     assert info.value.field == field
+
+
+TWELVE = ("MX", "CO", "BR", "CL", "PE", "AR", "EC", "CR", "DO", "UY", "US", "ES")
+
+
+@pytest.mark.parametrize("country", TWELVE)
+def test_every_country_has_emergency_number_and_sourced_health_answer(session, country) -> None:
+    lines = hotlines(session, country, purposes=["emergency", "trafficking", "violence"])
+    assert lines and lines[0].purpose == "emergency"
+    assert all(h.source_url for h in lines)
+    ev = evaluate(session, Profile(country=country, migration_status="irregular"), on=DAY,
+                  domains=["health"], lang="es")
+    national = [e for e in ev.entitlements if e.jurisdiction == country]
+    assert national[0].rules and national[0].legal_basis
+    assert all(h.purpose in ("emergency", "trafficking", "violence") for h in ev.hotlines)
+
+
+def test_dominican_health_warns_about_reporting_in_every_language(session) -> None:
+    prof = Profile(country="DO", nationality="HT", migration_status="irregular")
+    for lang, word in (("es", "Migración"), ("en", "migration"), ("fr", "Migration"),
+                       ("ht", "Migrasyon"), ("pt", "migração")):
+        ev = evaluate(session, prof, on=DAY, domains=["health"], lang=lang)
+        e = ev.entitlements[0]
+        assert e.status == "limited" and any(word in w for w in e.warnings), (lang, e.warnings)
+        assert e.verified_on is not None
+
+
+def test_corridor_consulates_never_invent_contacts(session) -> None:
+    from sqlalchemy import select
+
+    from knowledge import models as m
+
+    rows = session.scalars(select(m.Consulate)).all()
+    nationalities = {c.nationality for c in rows}
+    assert {"VE", "HT", "CO", "HN", "GT", "SV", "NI", "CU", "BO", "PE"} <= nationalities
+    for c in rows:
+        assert c.source_url, c.id
+        if c.phone or c.address:
+            assert c.confidence == "unconfirmed" or c.verified_on is not None
+    haiti_do = consulates(session, nationality="HT", country="DO")
+    assert haiti_do[0].kind == "embassy" and haiti_do[0].phone == "(809) 686-7115"
+    # No consulate known: the foreign ministry's general contact, marked unconfirmed.
+    fallback = consulates(session, nationality="GT", country="ES")
+    assert [c.kind for c in fallback] == ["foreign_ministry"]
+    assert fallback[0].confidence == "unconfirmed"
+
+
+def test_samples_never_reach_users_by_default(session) -> None:
+    for country in TWELVE:
+        page = search_services(session, country=country, per_page=100)
+        assert not any(s.is_sample for s in page.items)
+    demo = search_services(session, country="DO", category="legal_aid", include_samples=True)
+    assert any(s.is_sample for s in demo.items)
