@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -30,7 +30,7 @@ CHANNEL = "webchat"
 MAX_BODY_BYTES = 64 * 1024
 SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
-_PAGE = resources.files("channels").joinpath("static/webchat.html").read_text("utf-8")
+_PAGE = (Path(__file__).parent / "static" / "webchat.html").read_text("utf-8")
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
