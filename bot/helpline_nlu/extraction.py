@@ -7,7 +7,14 @@ from typing import Any, Dict, List, Optional
 from helpline_nlu.matching import LexiconMatcher, default_matcher
 from helpline_nlu.resolve import resolve
 
-ENTITY_NAMES = ("country", "nationality", "language", "migration_status", "situation", "service_category")
+ENTITY_NAMES = (
+    "country",
+    "nationality",
+    "language",
+    "migration_status",
+    "situation",
+    "service_category",
+)
 """The entities of the conversation contract this package extracts."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 import yaml
 from babel import Locale
@@ -30,6 +30,7 @@ SERVICE_CATEGORY = "service_category"
 CUE_ORIGIN = "cue_origin"
 CUE_RESIDENCE = "cue_residence"
 CUE_IDENTITY = "cue_identity"
+CUE_LANGUAGE = "cue_language"
 ALONE_HINT = "alone_hint"
 BLOCKER = "blocker"
 
@@ -79,6 +80,7 @@ class Lexicon:
     joiners: FrozenSet[str]
     breakers: FrozenSet[str]
     negators: FrozenSet[str]
+    language_needs_cue: FrozenSet[str]
     age: AgeRules
 
 
@@ -88,7 +90,7 @@ def load_yaml(name: str) -> Any:
         return yaml.safe_load(handle)
 
 
-def _flatten(per_language: Dict[str, Iterable[Any]]) -> List[str]:
+def _flatten(per_language: Mapping[str, Iterable[Any]]) -> List[str]:
     out = []
     for lang in per_language:
         for item in per_language[lang] or ():
@@ -203,7 +205,9 @@ def _age_rules() -> AgeRules:
     for per_language in data["number_words"].values():
         number_words.update({fold(str(k)): int(v) for k, v in per_language.items()})
     return AgeRules(
-        first_person=tuple(sorted({fold(p) for p in _flatten(data["first_person"])}, key=len, reverse=True)),
+        first_person=tuple(
+            sorted({fold(p) for p in _flatten(data["first_person"])}, key=len, reverse=True)
+        ),
         units=tuple(sorted({fold(p) for p in _flatten(data["units"])}, key=len, reverse=True)),
         joiners=_fold_set(data["joiners"]),
         not_after_unit=_fold_set(data["not_after_unit"]),
@@ -216,6 +220,7 @@ def load_lexicon() -> Lexicon:
     """Builds the full lexicon from the data files and Babel (cached per process)."""
     cues = load_yaml("cues.yaml")
     situation = load_yaml("situation.yaml")
+    languages = load_yaml("language.yaml")
     patterns: List[Pattern] = []
     patterns += _country_patterns()
     patterns += _demonym_patterns()
@@ -224,6 +229,7 @@ def load_lexicon() -> Lexicon:
     patterns += _plain_patterns(CUE_ORIGIN, _flatten(cues["origin"]))
     patterns += _plain_patterns(CUE_RESIDENCE, _flatten(cues["residence"]))
     patterns += _plain_patterns(CUE_IDENTITY, _flatten(cues["identity"]))
+    patterns += _plain_patterns(CUE_LANGUAGE, _flatten(languages["language_cues"]))
     patterns += _plain_patterns(BLOCKER, _flatten({"": cues["blockers"]}))
     patterns += _plain_patterns(ALONE_HINT, _flatten(situation["alone_hints"]))
     return Lexicon(
@@ -231,5 +237,6 @@ def load_lexicon() -> Lexicon:
         joiners=_fold_set(cues["joiners"]),
         breakers=_fold_set(cues["breakers"]),
         negators=_fold_set(_flatten(cues["negators"])),
+        language_needs_cue=_fold_set(languages["needs_cue"]),
         age=_age_rules(),
     )

@@ -58,7 +58,9 @@ class LexiconMatcher:
         for pattern in lexicon.patterns:
             grouped.setdefault((pattern.label, pattern.value, pattern.mode), []).append(pattern)
         for (label, value, mode), patterns in grouped.items():
-            matcher = self._matchers.setdefault(mode, PhraseMatcher(self.nlp.vocab, attr=_ATTRS[mode]))
+            matcher = self._matchers.setdefault(
+                mode, PhraseMatcher(self.nlp.vocab, attr=_ATTRS[mode])
+            )
             key = f"{label}|{value}|{mode}"
             docs = [self._doc(p.phrase, mode) for p in patterns]
             matcher.add(key, [d for d in docs if len(d)])
@@ -88,11 +90,15 @@ class LexiconMatcher:
                 if doc is folded:
                     tok_start, tok_end = start, end
                 else:
-                    aligned = folded.char_span(span.start_char, span.end_char, alignment_mode="expand")
+                    aligned = folded.char_span(
+                        span.start_char, span.end_char, alignment_mode="expand"
+                    )
                     if aligned is None:
                         continue
                     tok_start, tok_end = aligned.start, aligned.end
-                hits.append(Hit(span.start_char, span.end_char, tok_start, tok_end, label, value, mode))
+                hits.append(
+                    Hit(span.start_char, span.end_char, tok_start, tok_end, label, value, mode)
+                )
         return hits
 
 

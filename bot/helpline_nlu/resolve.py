@@ -6,7 +6,8 @@ Rules, in order:
    as "vivo en", "soy de") are kept apart and never compete with entities.
 2. A word that is both a country name or language name and a demonym ("Argentina",
    "español") is a `nationality` right after an identity word ("soy", "I'm", "je suis"),
-   otherwise a country / language.
+   otherwise a country / language. Language names listed as `needs_cue` ("haitiano")
+   are a language only right after a language word ("hablo haitiano", "en haitiano").
 3. A country name takes the role of the nearest cue before it (at most three words
    away, not across a sentence end or a new clause): origin cue -> `nationality`,
    residence cue -> `country`. Without a cue it follows the country it is listed with
@@ -35,7 +36,9 @@ CUE_WINDOW = 3
 NEGATION_WINDOW = 2
 """Words before a status or situation searched for a negation."""
 
-_CUE_LABELS = frozenset({lx.CUE_ORIGIN, lx.CUE_RESIDENCE, lx.CUE_IDENTITY, lx.ALONE_HINT})
+_CUE_LABELS = frozenset(
+    {lx.CUE_ORIGIN, lx.CUE_RESIDENCE, lx.CUE_IDENTITY, lx.CUE_LANGUAGE, lx.ALONE_HINT}
+)
 _PRIORITY = {
     (lx.BLOCKER, None): 5,
     (lx.MIGRATION_STATUS, "unknown"): 3,
@@ -76,7 +79,8 @@ def select(hits: Iterable[Hit]) -> List[List[Hit]]:
 def _best(group: Sequence[Hit], label: str) -> Optional[Hit]:
     candidates = [h for h in group if h.label == label]
     exact = [h for h in candidates if h.mode != lx.PHONETIC]
-    return (exact or candidates or [None])[0]
+    ranked = exact or candidates
+    return ranked[0] if ranked else None
 
 
 class _Context:
@@ -107,6 +111,12 @@ class _Context:
     def identity_before(self, tok_start: int) -> bool:
         return self.cue_before(tok_start, [lx.CUE_IDENTITY, lx.CUE_ORIGIN], 0) is not None
 
+    def language_allowed(self, hit: Hit) -> bool:
+        """A language name that is also a demonym counts only after "en", "hablo", "an"..."""
+        if " ".join(self.words[hit.tok_start : hit.tok_end]) not in self.lexicon.language_needs_cue:
+            return True
+        return self.cue_before(hit.tok_start, [lx.CUE_LANGUAGE], 0) is not None
+
     def negated(self, tok_start: int) -> bool:
         window = self.words[max(0, tok_start - NEGATION_WINDOW) : tok_start]
         for word in reversed(window):
@@ -133,6 +143,8 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
         head = group[0]
         if demonym and (country or language) and ctx.identity_before(head.tok_start):
             country = language = None
+        if language and not ctx.language_allowed(language):
+            language = None
         if language:
             assert language.value is not None
             out.append(_entity(lx.LANGUAGE, language.value, head.start, head.end))

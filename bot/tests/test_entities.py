@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Set, Tuple
 
 import pytest
-from rasa.shared.nlu.training_data.message import Message
-
 from helpline_nlu.entities import HelplineEntityExtractor
+from rasa.shared.nlu.training_data.message import Message
 
 C, N, L = "country", "nationality", "language"
 S, SIT, SVC = "migration_status", "situation", "service_category"
@@ -41,6 +40,10 @@ CASES = [
     ("soy argentina", {(N, "AR")}),
     ("tengo 3 años en Chile", {(C, "CL")}),
     ("de nacionalidad cubana, resido en Uruguay", {(N, "CU"), (C, "UY")}),
+    ("mi bebé nació en Chile", {(C, "CL")}),
+    ("mon bébé est né au Brésil", {(C, "BR")}),
+    ("je suis née en Haïti", {(N, "HT")}),
+    ("vivo en la isla Reunión", {(C, "RE")}),
     # --- bare answers, missing accents, misspellings
     ("Perú", {(C, "PE")}),
     ("peru", {(C, "PE")}),
@@ -162,6 +165,8 @@ CASES = [
     ("español", {(L, "es")}),
     ("hablame en ingles", {(L, "en")}),
     ("soy español", {(N, "ES")}),
+    ("hablo haitiano", {(L, "ht")}),
+    ("me pagan menos por ser haitiano", {(N, "HT")}),
     ("soy venezolana pero hablo portugués", {(N, "VE"), (L, "pt")}),
     # --- negatives: nothing to extract
     ("hola", set()),
@@ -179,13 +184,20 @@ CASES = [
     ("Latin American food", {(SVC, "food")}),
     ("no tengo 5 minutos", set()),
     ("j'ai un problème", set()),
+    ("on travaille dans la mine", set()),
+    ("tengo reunión en el consulado", {(SVC, "consulate")}),
+    ("titre de séjour pour les africains", set()),
+    ("no estoy detenido", set()),
+    ("I'm not pregnant", set()),
     ("", set()),
     ("/choose_language", set()),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] or "<empty>" for c in CASES])
-def test_extracts(extractor: HelplineEntityExtractor, text: str, expected: Set[Tuple[str, str]]) -> None:
+def test_extracts(
+    extractor: HelplineEntityExtractor, text: str, expected: Set[Tuple[str, str]]
+) -> None:
     assert found(extractor, text) == expected
 
 
