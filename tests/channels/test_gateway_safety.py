@@ -17,8 +17,9 @@ from helpline.i18n import gettext_for
 danger = pytest.importorskip("helpline.danger", reason="danger lexicon (helpline.danger) missing")
 
 
-@pytest.fixture
-def knowledge_url(tmp_path: Path) -> str:
+@pytest.fixture(scope="module")
+def knowledge_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    tmp_path = tmp_path_factory.mktemp("knowledge")
     setup = pytest.importorskip("knowledge.setup", reason="knowledge base setup missing")
     from knowledge.db import make_engine, session_scope
 
