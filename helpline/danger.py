@@ -1,5 +1,6 @@
 """Danger lexicon: per-language phrases that flag emergency, trafficking or violence messages,
 so a cry for help still gets the emergency numbers when the intent model misclassifies it.
+Run `python -m helpline.danger` for recall and false positives on the NLU files.
 
 Lexicons live in `helpline/data/danger/<lang>.yaml`. Every entry is a phrase in a small pattern
 language, matched on normalised text (lower case, no accents, repeated letters squeezed, plus
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 import yaml
 
@@ -57,6 +58,7 @@ class Lexicon:
     lang: str
     spelling: tuple[tuple[re.Pattern[str], str], ...]
     entries: tuple[Entry, ...]
+    combined: tuple[tuple[DangerKind, re.Pattern[str]], ...] = ()
 
     def normalise(self, text: str) -> str:
         """Fold, apply the spelling rules, squeeze doubled letters."""
@@ -127,9 +129,7 @@ def load_lexicon(path: Path) -> Lexicon:
     """Read and compile one `<lang>.yaml` lexicon file."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     lang = path.stem
-    spelling = tuple(
-        (re.compile(src), dst) for src, dst in (data.get("spelling") or {}).items()
-    )
+    spelling = tuple((re.compile(src), dst) for src, dst in (data.get("spelling") or {}).items())
     lexicon = Lexicon(lang, spelling, ())
     entries = []
     for kind in PRECEDENCE:
@@ -143,7 +143,12 @@ def load_lexicon(path: Path) -> Lexicon:
     unknown = set(data) - set(PRECEDENCE) - {"spelling"}
     if unknown:
         raise ValueError(f"{path.name}: unknown sections {sorted(unknown)}")
-    return Lexicon(lang, spelling, tuple(entries))
+    combined = tuple(
+        (kind, re.compile("|".join(f"(?:{e.regex.pattern})" for e in of_kind), re.DOTALL))
+        for kind in PRECEDENCE
+        if (of_kind := [e for e in entries if e.kind == kind])
+    )
+    return Lexicon(lang, spelling, tuple(entries), combined)
 
 
 def _normalise_phrase(lexicon: Lexicon, phrase: str) -> str:
@@ -183,8 +188,80 @@ def danger_kind(text: str, lang: str | None = None) -> DangerKind | None:
 
     Precedence: emergency > trafficking > violence.
     """
-    found = {entry.kind for entry in danger_matches(text, lang)}
+    normalised = {lex.lang: lex.normalise(text) for lex in lexicons()}
     for kind in PRECEDENCE:
-        if kind in found:
-            return cast(DangerKind, kind)
+        for lexicon in lexicons():
+            for entry_kind, regex in lexicon.combined:
+                if entry_kind == kind and regex.search(normalised[lexicon.lang]):
+                    return kind
     return None
+
+
+DANGER_INTENTS = ("emergency", "report_trafficking", "report_violence")
+
+
+@dataclass
+class LexiconScore:
+    """How the lexicon does on one NLU file: danger examples caught, other examples flagged."""
+
+    danger_total: int = 0
+    danger_caught: int = 0
+    other_total: int = 0
+    other_flagged: int = 0
+    missed: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.danger_caught / self.danger_total if self.danger_total else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return self.other_flagged / self.other_total if self.other_total else 0.0
+
+
+def score_nlu_file(path: Path) -> LexiconScore:
+    """Recall on the danger intents of one Rasa NLU file, false positives on the rest."""
+    from helpline.language import read_nlu_intents
+
+    score = LexiconScore()
+    for intent, lines in read_nlu_intents(path).items():
+        for line in lines:
+            kind = danger_kind(line)
+            if intent in DANGER_INTENTS:
+                score.danger_total += 1
+                score.danger_caught += kind is not None
+                if kind is None:
+                    score.missed.append(f"{intent}: {line}")
+            else:
+                score.other_total += 1
+                score.other_flagged += kind is not None
+                if kind is not None:
+                    score.flagged.append(f"{intent} -> {kind}: {line}")
+    return score
+
+
+def main() -> None:
+    """Print recall and false-positive rate on the NLU training and held-out files."""
+    from helpline.paths import BOT_DIR, NLU_DIR
+
+    for name, base in (("training", NLU_DIR), ("held-out", BOT_DIR / "tests" / "nlu_heldout")):
+        print(f"{name} ({base})")
+        print(f"  {'lang':<5}{'danger':>8}{'recall':>8}{'others':>8}{'FP rate':>9}")
+        for lang in LANGUAGES:
+            path = base / f"{lang}.yml"
+            if not path.is_file():
+                continue
+            s = score_nlu_file(path)
+            print(
+                f"  {lang:<5}{s.danger_total:>8}{s.recall:>8.3f}"
+                f"{s.other_total:>8}{s.false_positive_rate:>9.3f}"
+            )
+            for line in s.missed:
+                print(f"      missed   {line}")
+            for line in s.flagged:
+                print(f"      flagged  {line}")
+
+
+if __name__ == "__main__":
+    main()

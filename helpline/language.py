@@ -69,11 +69,7 @@ def words(text: str) -> list[str]:
 def word_features(word: str) -> list[str]:
     """Character n-grams of one folded word padded with spaces, plus the word (prefixed `w:`)."""
     padded = f" {word} "
-    grams = [
-        padded[i : i + n]
-        for n in NGRAM_ORDERS
-        for i in range(len(padded) - n + 1)
-    ]
+    grams = [padded[i : i + n] for n in NGRAM_ORDERS for i in range(len(padded) - n + 1)]
     grams = [g for g in grams if g != " "]
     grams.extend(["w:" + word] * WORD_WEIGHT)
     return grams
@@ -133,9 +129,7 @@ class LanguageDetector:
     temperature: float = TEMPERATURE
 
     @classmethod
-    def train(
-        cls, samples: Mapping[str, Iterable[str]], alpha: float = ALPHA
-    ) -> LanguageDetector:
+    def train(cls, samples: Mapping[str, Iterable[str]], alpha: float = ALPHA) -> LanguageDetector:
         """Fit on `{lang: [text, ...]}`."""
         languages = tuple(samples)
         counts: list[Counter[str]] = []
@@ -151,9 +145,7 @@ class LanguageDetector:
                     counter[feat] += k
             counts.append(counter)
         vocabulary = set().union(*counts)
-        log_denominators = [
-            math.log(sum(c.values()) + alpha * len(vocabulary)) for c in counts
-        ]
+        log_denominators = [math.log(sum(c.values()) + alpha * len(vocabulary)) for c in counts]
         log_alpha = math.log(alpha)
         log_probs = {
             feat: tuple(

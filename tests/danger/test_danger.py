@@ -14,14 +14,13 @@ from helpline.danger import (
     danger_kind,
     danger_matches,
     lexicons,
+    score_nlu_file,
 )
 from helpline.i18n import LANGUAGES
-from helpline.language import read_nlu_intents
 from helpline.paths import BOT_DIR, NLU_DIR
 
 CASES_DIR = Path(__file__).parent / "cases"
 HELDOUT_DIR = BOT_DIR / "tests" / "nlu_heldout"
-DANGER_INTENTS = ("emergency", "report_trafficking", "report_violence")
 
 
 def _cases(lang: str) -> dict[str, list]:
@@ -91,9 +90,7 @@ def test_pattern_language() -> None:
     assert re.search(compile_phrase(r"golpe*"), "lo golpearon")
     assert not re.search(compile_phrase(r"golpe*"), "agolpe")
     assert re.search(compile_phrase("quito ... pasaporte"), "quito el viejo pasaporte")
-    assert not re.search(
-        compile_phrase("quito ... pasaporte"), "quito a b c d e pasaporte"
-    )
+    assert not re.search(compile_phrase("quito ... pasaporte"), "quito a b c d e pasaporte")
     assert re.search(compile_phrase("me (esta)? pegando"), "me pegando")
     assert re.search(compile_phrase("m'a frappe"), "il ma frappe")
     both = re.compile(compile_phrase("pasaporte & quito"), re.DOTALL)
@@ -104,34 +101,21 @@ def test_pattern_language() -> None:
         compile_phrase("... pasaporte")
 
 
-def _intent_lines(base: Path) -> list[tuple[str, str, str]]:
-    rows = []
-    for lang in LANGUAGES:
-        path = base / f"{lang}.yml"
-        if path.is_file():
-            for intent, lines in read_nlu_intents(path).items():
-                rows.extend((lang, intent, line) for line in lines)
-    return rows
-
-
-def recall_and_false_positives(base: Path) -> tuple[float, float, list[str], int]:
-    """Recall on danger intents, false-positive rate on the others, misses, danger count."""
-    rows = _intent_lines(base)
-    danger = [r for r in rows if r[1] in DANGER_INTENTS]
-    other = [r for r in rows if r[1] not in DANGER_INTENTS]
-    missed = [f"{lang} {intent}: {text}" for lang, intent, text in danger if not danger_kind(text)]
-    flagged = sum(1 for _, _, text in other if danger_kind(text))
-    recall = 1 - len(missed) / len(danger) if danger else 1.0
-    fp_rate = flagged / len(other) if other else 0.0
-    return recall, fp_rate, missed, len(danger)
-
-
 @pytest.mark.parametrize("base", [NLU_DIR, HELDOUT_DIR], ids=["training", "heldout"])
 def test_lexicon_flags_every_danger_example_of_the_nlu_data(base: Path) -> None:
-    if not any((base / f"{lang}.yml").is_file() for lang in LANGUAGES):
+    scores = [
+        score_nlu_file(base / f"{lang}.yml")
+        for lang in LANGUAGES
+        if (base / f"{lang}.yml").is_file()
+    ]
+    if not scores:
         pytest.skip(f"no NLU files in {base} yet")
-    recall, fp_rate, missed, total = recall_and_false_positives(base)
+    total = sum(s.danger_total for s in scores)
+    caught = sum(s.danger_caught for s in scores)
+    others = sum(s.other_total for s in scores)
+    flagged = sum(s.other_flagged for s in scores)
+    missed = [line for s in scores for line in s.missed]
     assert total > 0
-    assert recall >= 0.95, missed
-    assert missed == [], f"recall {recall:.3f}: {missed}"
-    assert fp_rate <= 0.02, f"false-positive rate {fp_rate:.3f}"
+    assert caught / total >= 0.95, missed
+    assert missed == [], f"recall {caught / total:.3f}: {missed}"
+    assert flagged / others <= 0.02, [line for s in scores for line in s.flagged]

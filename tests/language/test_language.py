@@ -32,6 +32,7 @@ def seed() -> LanguageDetector:
 
 # --- text normalisation -------------------------------------------------------------------
 
+
 def test_fold_strips_accents_case_and_long_repeats() -> None:
     assert fold("AYÚDAAAA Kreyòl ÇA") == "ayuda kreyol ca"
     assert fold("socorrooo") == "socorro"  # double letters of the language survive
@@ -50,6 +51,7 @@ def test_features_are_bounded_ngrams_and_words() -> None:
 
 
 # --- behaviour on the seed corpus ---------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -117,6 +119,7 @@ def test_choose_language_examples_are_not_training_data(tmp_path: Path) -> None:
 
 
 # --- the production detector --------------------------------------------------------------
+
 
 def test_production_detector_reads_the_nlu_files() -> None:
     present = [lang for lang in LANGUAGES if (NLU_DIR / f"{lang}.yml").is_file()]
