@@ -38,7 +38,7 @@ def _engine(url: str | None) -> Engine:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -97,8 +97,8 @@ def import_(file: Annotated[Path, typer.Argument(help="A .csv or .yaml file.")],
         with progress, session_scope(_engine(database_url), actor=actor) as session:
             result = import_file(session, file, kind, progress=tick)
     except ImportFailed as exc:
-        err.print(f"{len(exc.errors)} error(s); nothing was imported:", highlight=False)
-        err.print(str(exc), markup=False, highlight=False)
+        typer.echo(f"{len(exc.errors)} error(s); nothing was imported:", err=True)
+        typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     out.print(f"{result.kind}: {result.created} created, {result.updated} updated, "
               f"{result.unchanged} unchanged")

@@ -132,6 +132,8 @@ def _read_yaml(path: Path, text: str, kind: str | None
         if not isinstance(item, dict):
             errors.append(RowError(str(path), ln, f"{found}[{i}]", "expected a mapping"))
             continue
+        item = dict(item)
+        item["__lines__"] = {k: line_of(lines, (found, i, k)) for k in item}
         rows.append((ln or 0, item))
     return found, rows, errors
 
@@ -156,12 +158,14 @@ def read_file(path: Path, kind: str | None = None
     valid: list[tuple[int, BaseModel]] = []
     seen: dict[str, int] = {}
     for ln, row in rows:
+        field_lines = row.pop("__lines__", {})
         try:
             obj = schema.model_validate(row)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"]) or "(row)"
-                errors.append(RowError(str(path), ln, loc, err["msg"]))
+                where = field_lines.get(err["loc"][0], ln) if err["loc"] else ln
+                errors.append(RowError(str(path), where or ln, loc, err["msg"]))
             continue
         assert isinstance(obj, Listing)
         if obj.id in seen:

@@ -144,6 +144,10 @@ def seed(session: Session, ruleset: RuleSet | None = None) -> SeedReport:
     """Load rules and every seed file; idempotent. Raises RuleError or SeedError (naming the
     file, line and field) on invalid data; the caller's transaction then writes nothing."""
     report = SeedReport()
+    # Load every existing row once so the upserts below hit the identity map, not the database.
+    preloaded = [session.scalars(select(model)).all()
+                 for model in (m.LegalSource, m.Rule, m.Country, m.Hotline, m.Consulate,
+                               m.Service)]
     seed_rules(session, ruleset or load_rule_files(), report)
     seen: dict[tuple[str, str], str] = {}
     kinds: dict[str, tuple[type[BaseModel], type[m.Base]]] = {
@@ -174,4 +178,5 @@ def seed(session: Session, ruleset: RuleSet | None = None) -> SeedReport:
                 if res is not None:
                     report.count(kind, res)
     session.flush()
+    del preloaded
     return report

@@ -8,9 +8,11 @@ from typing import Any
 
 import yaml
 
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
-class _StringDateLoader(yaml.SafeLoader):
-    """SafeLoader that leaves `2025-05-28` as a string (the schema checks the format)."""
+
+class _StringDateLoader(_Base):
+    """Safe loader that leaves `2025-05-28` as a string (the schema checks the format)."""
 
 
 _StringDateLoader.yaml_implicit_resolvers = {
@@ -36,13 +38,16 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
 
 def load_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML text; return the data and a map from node path to 1-based line."""
-    node = yaml.compose(text, Loader=_StringDateLoader)
-    lines: dict[Path_, int] = {}
-    if node is None:
-        return None, lines
-    _walk(node, (), lines)
-    data = yaml.load(text, Loader=_StringDateLoader)  # noqa: S506 - safe loader subclass
-    return data, lines
+    loader = _StringDateLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[Path_, int] = {}
+        if node is None:
+            return None, lines
+        _walk(node, (), lines)
+        return loader.construct_document(node), lines
+    finally:
+        loader.dispose()
 
 
 def load_file(path: Path) -> tuple[Any, dict[Path_, int]]:
