@@ -22,6 +22,7 @@ CLDR_LANGUAGES: Tuple[str, ...] = ("es", "en", "pt", "fr")
 
 # Pattern labels.
 COUNTRY = "country"
+COUNTRY_AFTER_CUE = "country_after_cue"  # capitalised-only names written in lower case
 DEMONYM = "demonym"
 LANGUAGE = "language"
 MIGRATION_STATUS = "migration_status"
@@ -31,10 +32,12 @@ CUE_ORIGIN = "cue_origin"
 CUE_RESIDENCE = "cue_residence"
 CUE_IDENTITY = "cue_identity"
 CUE_LANGUAGE = "cue_language"
+CUE_DESTINATION = "cue_destination"
 ALONE_HINT = "alone_hint"
 BLOCKER = "blocker"
 
 NAME_LABELS: FrozenSet[str] = frozenset({COUNTRY, DEMONYM, LANGUAGE})
+PLACE_LABELS: FrozenSet[str] = frozenset({COUNTRY, COUNTRY_AFTER_CUE})
 CATEGORY_FILES: Dict[str, str] = {
     LANGUAGE: "language.yaml",
     MIGRATION_STATUS: "migration_status.yaml",
@@ -117,6 +120,8 @@ def _name_patterns(label: str, value: str, raw: str, cased: Set[str]) -> List[Pa
     if mode == FOLDED and fold(phrase) in cased:
         mode = CASED
     out = [Pattern(label, value, phrase, mode)]
+    if mode == CASED and label == COUNTRY:
+        out.append(Pattern(COUNTRY_AFTER_CUE, value, phrase, FOLDED))
     if mode == FOLDED and _letters(phrase) >= PHONETIC_MIN_LETTERS:
         out.append(Pattern(label, value, phrase, PHONETIC))
     return out
@@ -155,6 +160,10 @@ def _country_patterns() -> List[Pattern]:
     names = cldr_country_names(data.get("remap", {}))
     for code, per_language in (data.get("names") or {}).items():
         names.setdefault(code, set()).update(_flatten(per_language))
+    cities = load_yaml("cities.yaml")
+    cased |= {fold(n) for n in cities.get("case_sensitive", [])}
+    for code, city_names in cities["cities"].items():
+        names.setdefault(code, set()).update(_flatten({code: city_names}))
     patterns: List[Pattern] = []
     for code, country_names in sorted(names.items()):
         for name in sorted(country_names):
@@ -229,6 +238,7 @@ def load_lexicon() -> Lexicon:
     patterns += _plain_patterns(CUE_ORIGIN, _flatten(cues["origin"]))
     patterns += _plain_patterns(CUE_RESIDENCE, _flatten(cues["residence"]))
     patterns += _plain_patterns(CUE_IDENTITY, _flatten(cues["identity"]))
+    patterns += _plain_patterns(CUE_DESTINATION, _flatten(cues["destination"]))
     patterns += _plain_patterns(CUE_LANGUAGE, _flatten(languages["language_cues"]))
     patterns += _plain_patterns(BLOCKER, _flatten({"": cues["blockers"]}))
     patterns += _plain_patterns(ALONE_HINT, _flatten(situation["alone_hints"]))

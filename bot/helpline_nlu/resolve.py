@@ -11,7 +11,9 @@ Rules, in order:
 3. A country name takes the role of the nearest cue before it (at most three words
    away, not across a sentence end or a new clause): origin cue -> `nationality`,
    residence cue -> `country`. Without a cue it follows the country it is listed with
-   ("de Honduras y Guatemala"), or else it is `country`.
+   ("de Honduras y Guatemala"), or else it is `country`. After a destination cue ("quiero
+   ir a", "send money to") it gives no entity: it is neither residence nor origin.
+   Names that need capitals ("USA", "Lima") also count in lower case right after a cue.
 4. A demonym is `nationality`, unless a residence cue stands right before it
    ("vivo en la dominicana").
 5. A `regular` status after a negation is `irregular`; a negated situation is dropped.
@@ -30,15 +32,26 @@ from helpline_nlu.age import minor_ages
 from helpline_nlu.lexicon import Lexicon
 from helpline_nlu.matching import Hit
 
-CUE_WINDOW = 3
+CUE_WINDOW = 4
 """Most words allowed between a cue and the country name it introduces."""
+
+DESTINATION_WINDOW = 1
+"""Most words between a destination cue and its country ("ir a los Estados Unidos")."""
 
 NEGATION_WINDOW = 2
 """Words before a status or situation searched for a negation."""
 
 _CUE_LABELS = frozenset(
-    {lx.CUE_ORIGIN, lx.CUE_RESIDENCE, lx.CUE_IDENTITY, lx.CUE_LANGUAGE, lx.ALONE_HINT}
+    {
+        lx.CUE_ORIGIN,
+        lx.CUE_RESIDENCE,
+        lx.CUE_DESTINATION,
+        lx.CUE_IDENTITY,
+        lx.CUE_LANGUAGE,
+        lx.ALONE_HINT,
+    }
 )
+_PLACE_CUES = (lx.CUE_ORIGIN, lx.CUE_RESIDENCE, lx.CUE_DESTINATION)
 _PRIORITY = {
     (lx.BLOCKER, None): 5,
     (lx.MIGRATION_STATUS, "unknown"): 3,
@@ -50,6 +63,13 @@ _PRIORITY = {
 _PUNCTUATION = frozenset(".,;:!?")
 
 Entity = Dict[str, Any]
+
+DESTINATION = "destination"
+_ROLES = {
+    lx.CUE_ORIGIN: "nationality",
+    lx.CUE_RESIDENCE: "country",
+    lx.CUE_DESTINATION: DESTINATION,
+}
 
 
 def _rank(group: Sequence[Hit]) -> Tuple[int, int, int, int]:
@@ -108,6 +128,15 @@ class _Context:
                 best = cue
         return best
 
+    def place_cue_before(self, tok_start: int) -> Optional[Hit]:
+        """The origin, residence or destination cue a country name at `tok_start` follows."""
+        found = [
+            self.cue_before(tok_start, [lx.CUE_ORIGIN, lx.CUE_RESIDENCE], CUE_WINDOW),
+            self.cue_before(tok_start, [lx.CUE_DESTINATION], DESTINATION_WINDOW),
+        ]
+        cues = [c for c in found if c is not None]
+        return max(cues, key=lambda c: (c.tok_end, c.length)) if cues else None
+
     def identity_before(self, tok_start: int) -> bool:
         return self.cue_before(tok_start, [lx.CUE_IDENTITY, lx.CUE_ORIGIN], 0) is not None
 
@@ -138,6 +167,9 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
     for all_hits in groups:
         group = [h for h in all_hits if h.mode != lx.PHONETIC] or all_hits  # exact spelling first
         country = _best(group, lx.COUNTRY)
+        weak = _best(group, lx.COUNTRY_AFTER_CUE)
+        if country is None and weak and ctx.cue_before(weak.tok_start, _PLACE_CUES, 1):
+            country = weak  # "estoy en usa", "vivo en lima"
         demonym = _best(group, lx.DEMONYM)
         language = _best(group, lx.LANGUAGE)
         head = group[0]
@@ -151,9 +183,9 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
             continue
         if country:
             assert country.value is not None
-            cue = ctx.cue_before(country.tok_start, [lx.CUE_ORIGIN, lx.CUE_RESIDENCE], CUE_WINDOW)
+            cue = ctx.place_cue_before(country.tok_start)
             if cue is not None:
-                role = "nationality" if cue.label == lx.CUE_ORIGIN else "country"
+                role = _ROLES[cue.label]
             elif previous and all(
                 w in ctx.lexicon.joiners for w in ctx.gap(previous[0].tok_end, country.tok_start)
             ):
@@ -161,7 +193,8 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
             else:
                 role = "country"
             previous = (country, role)
-            out.append(_entity(role, country.value, head.start, head.end))
+            if role != DESTINATION:
+                out.append(_entity(role, country.value, head.start, head.end))
         elif demonym:
             assert demonym.value is not None
             residence = ctx.cue_before(demonym.tok_start, [lx.CUE_RESIDENCE], 1)
