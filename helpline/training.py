@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpline.paths import BOT_DIR, MODELS_DIR, RASA_VENV
+from helpline.paths import BOT_DIR, MODELS_DIR, RASA_VENV, VAR_DIR
 
 KEEP_MODELS = 3
 
@@ -73,9 +73,14 @@ def train(force: bool = False) -> Path:
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
         "--force",
     ]
-    result = subprocess.run(cmd, cwd=BOT_DIR, env=rasa_env())
+    log = VAR_DIR / "logs" / "train.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        result = subprocess.run(cmd, cwd=BOT_DIR, env=rasa_env(), stdout=out,
+                                stderr=subprocess.STDOUT)
     if result.returncode != 0 or not target.exists():
-        raise SystemExit(f"rasa train failed (exit {result.returncode})")
+        tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-40:])
+        raise SystemExit(f"{tail}\nrasa train failed (exit {result.returncode}); log: {log}")
     print(f"==> trained in {time.monotonic() - started:.0f} s", flush=True)
     old = sorted(MODELS_DIR.glob("helpline-*.tar.gz"), key=lambda p: p.stat().st_mtime)
     for stale in old[:-KEEP_MODELS]:

@@ -31,12 +31,16 @@ async def evaluate(model: str, directory: Path) -> dict:
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)
-    totals, correct = Counter(), Counter()
+    totals, correct, top1 = Counter(), Counter(), Counter()
     confusion = defaultdict(Counter)
     errors = []
     for lang, intent, text in load_examples(directory):
         parsed = await agent.parse_message(text)
         predicted = (parsed.get("intent") or {}).get("name")
+        ranking = [r.get("name") for r in parsed.get("intent_ranking") or []
+                   if r.get("name") != "nlu_fallback"]
+        if ranking and ranking[0] == intent:
+            top1[lang] += 1
         totals[lang] += 1
         confusion[intent][predicted] += 1
         if predicted == intent:
@@ -50,6 +54,7 @@ async def evaluate(model: str, directory: Path) -> dict:
         "examples": n,
         "overall": sum(correct.values()) / n if n else 0.0,
         "per_language": per_language,
+        "top1_ignoring_fallback": {lang: top1[lang] / totals[lang] for lang in totals},
         "counts": dict(totals),
         "confusion": {k: dict(v) for k, v in confusion.items()},
         "errors": errors,
