@@ -19,14 +19,19 @@ def _fold_char(char: str) -> str:
     return base if len(base) == 1 else char
 
 
+def _lower_char(char: str) -> str:
+    lowered = char.lower()
+    return lowered if len(lowered) == 1 else char  # "İ".lower() has two characters
+
+
 def unify_apostrophes(text: str) -> str:
     """Lower-case text with every apostrophe turned into a space (accents kept)."""
-    return "".join(" " if c in _APOSTROPHES else c for c in text).lower()
+    return "".join(" " if c in _APOSTROPHES else _lower_char(c) for c in text)
 
 
 def fold(text: str) -> str:
     """Lower-case, accent-free text with apostrophes turned into spaces, same length."""
-    return "".join(_fold_char(c) for c in text).lower()
+    return "".join(_lower_char(_fold_char(c)) for c in text)
 
 
 _DIGRAPHS = (

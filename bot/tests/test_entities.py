@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Set, Tuple
 
 import pytest
-from helpline_nlu.entities import HelplineEntityExtractor
 from rasa.shared.nlu.training_data.message import Message
+
+from helpline_nlu.entities import HelplineEntityExtractor
 
 C, N, L = "country", "nationality", "language"
 S, SIT, SVC = "migration_status", "situation", "service_category"
