@@ -22,6 +22,11 @@ POT_FILE = LOCALES_DIR / f"{DOMAIN}.pot"
 EXTRACT_DIRS = ("actions", "channels", "helpline", "knowledge")
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it (translated later, at use)."""
+    return message
+
+
 def normalise_language(code: str | None) -> str | None:
     """Map `pt-BR`, `fr_CA`, `ES` … to a supported ISO 639-1 code, or None."""
     if not code:
