@@ -93,7 +93,8 @@ def answer_rights(ctx: Context, reply: Reply, intent: str | None = None) -> None
                       migration_status=ctx.migration_status, age=None, sex=None,
                       situation=ctx.situation)
     with kb.session() as s:
-        result = evaluate(s, profile, on=dt.date.today(), domains=[domain], lang=ctx.lang)
+        result = evaluate(s, profile, on=dt.date.today(), domains=[domain], lang=ctx.lang,
+                          with_contacts=False)
     where = country_label(ctx.country, ctx.lang)
     entitlements = list(result.entitlements)[:MAX_ENTITLEMENTS]
     if not entitlements:
