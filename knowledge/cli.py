@@ -80,7 +80,7 @@ def import_(file: Annotated[Path, typer.Argument(help="A .csv or .yaml file.")],
             ) -> None:
     """Import listings from CSV or YAML: all rows are validated first; all or nothing."""
     from knowledge.db import session_scope
-    from knowledge.io import ImportFailed, import_file
+    from knowledge.io import ImportFailed, import_file, refresh_statistics
 
     if kind is not None and kind not in ("services", "hotlines", "consulates"):
         raise _fail(f"--kind {kind!r}: use services, hotlines or consulates", 2)
@@ -93,13 +93,16 @@ def import_(file: Annotated[Path, typer.Argument(help="A .csv or .yaml file.")],
     def tick(done: int, total: int) -> None:
         progress.update(task, completed=done, total=total)
 
+    engine = _engine(database_url)
     try:
-        with progress, session_scope(_engine(database_url), actor=actor) as session:
+        with progress, session_scope(engine, actor=actor) as session:
             result = import_file(session, file, kind, progress=tick)
     except ImportFailed as exc:
         typer.echo(f"{len(exc.errors)} error(s); nothing was imported:", err=True)
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
+    if result.created + result.updated >= 1000:
+        refresh_statistics(engine)
     out.print(f"{result.kind}: {result.created} created, {result.updated} updated, "
               f"{result.unchanged} unchanged")
 

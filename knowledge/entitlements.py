@@ -1,16 +1,19 @@
 """The entitlement engine over the rules stored in the database.
 
-Rules are compiled once per database and rule revision (a cheap signature query decides when
-to reload), so evaluating one profile is pure in-memory matching.
+Rules are compiled once per database and rule revision, so evaluating one profile is pure
+in-memory matching. Whether the stored rules changed is checked with one signature query, at
+most every `RECHECK_SECONDS` per database; a write to rules in this process (seed, console)
+invalidates the cache at once, so only another process's edit can take that long to show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from helpline.i18n import gettext_for
@@ -28,18 +31,24 @@ from knowledge.rules import (
 )
 
 INTERNATIONAL = "INT"
-_cache: dict[str, tuple[tuple[object, ...], RuleSet]] = {}
+RECHECK_SECONDS = 5.0
+_cache: dict[str, tuple[tuple[object, ...], RuleSet, float, int]] = {}
 _lock = threading.Lock()
+_generation = 0
+
+
+_SIGNATURE = select(
+    select(func.count(Rule.id)).scalar_subquery(),
+    select(func.max(Rule.updated_at)).scalar_subquery(),
+    select(func.count(LegalSource.id)).scalar_subquery(),
+    select(func.max(LegalSource.verified_on)).scalar_subquery(),
+    select(func.count()).select_from(RuleCitation).scalar_subquery(),
+)
 
 
 def _signature(session: Session) -> tuple[object, ...]:
-    row = session.execute(
-        select(func.count(Rule.id), func.max(Rule.updated_at))
-    ).one()
-    src = session.execute(select(func.count(LegalSource.id),
-                                 func.max(LegalSource.verified_on))).one()
-    cit = session.execute(select(func.count()).select_from(RuleCitation)).scalar_one()
-    return (*row, *src, cit)
+    """One round trip that changes whenever rules, sources or citations change."""
+    return tuple(session.execute(_SIGNATURE).one())
 
 
 def ruleset_from_db(session: Session) -> RuleSet:
@@ -70,20 +79,36 @@ def current_ruleset(session: Session) -> RuleSet:
     engine = bind if isinstance(bind, Engine) else bind.engine
     key = engine.url.render_as_string(hide_password=True) + "#" + str(
         session.info.get("schema_key", ""))
-    sig = _signature(session)
+    now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
-        if hit and hit[0] == sig:
+        if hit and hit[3] == _generation and now - hit[2] < RECHECK_SECONDS:
             return hit[1]
+        generation = _generation
+    sig = _signature(session)
+    if hit and hit[0] == sig and hit[3] == generation:
+        with _lock:
+            _cache[key] = (sig, hit[1], now, generation)
+        return hit[1]
     ruleset = ruleset_from_db(session)
     with _lock:
-        _cache[key] = (sig, ruleset)
+        _cache[key] = (sig, ruleset, now, generation)
     return ruleset
 
 
 def clear_cache() -> None:
+    """Forget every compiled rule set (the next evaluation reloads from the database)."""
+    global _generation
     with _lock:
         _cache.clear()
+        _generation += 1
+
+
+@event.listens_for(Session, "after_flush")
+def _rules_changed(session: Session, _ctx: object) -> None:
+    kinds = (Rule, LegalSource, RuleCitation)
+    if any(isinstance(o, kinds) for o in (*session.new, *session.dirty, *session.deleted)):
+        clear_cache()
 
 
 def _merge(jurisdiction: str, domain: str, fired: Sequence[CompiledRule], ruleset: RuleSet,

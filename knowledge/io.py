@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Engine, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from knowledge import models as m
 from knowledge.audit import _jsonable
 from knowledge.schemas import KINDS, Listing, ServiceIn
+from knowledge.search_index import sync_rows
 from knowledge.setup import service_values
 from knowledge.yamlio import line_of, load_with_lines
 
@@ -235,6 +236,11 @@ def import_file(session: Session, path: Path, kind: str | None = None,
                          .values({c: bindparam("v_" + c) for c in cols}), updates)
         if audits:
             conn.execute(AUDIT_TABLE.insert(), audits)
+        if found == "services" and (inserts or updates):
+            touched = {a["entity_id"] for a in audits}
+            changed = [v for v in chunk if v["id"] in touched]
+            merged_rows = [{**existing.get(v["id"], {}), **v} for v in changed]
+            sync_rows(conn, [v["id"] for v in changed], merged_rows)
         result.created += len(inserts)
         result.updated += len(updates)
         if progress:
@@ -281,3 +287,14 @@ def export_file(session: Session, path: Path, kind: str = "services") -> int:
     else:
         raise ValueError(f"{path}: unsupported format (use .csv or .yaml)")
     return len(rows)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Update planner statistics after a bulk load (PostgreSQL also sets the visibility map
+    so searches can use index-only scans)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE services"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))

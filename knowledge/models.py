@@ -155,7 +155,9 @@ class Service(Base):
     __tablename__ = "services"
     __audited__ = True
     __table_args__ = (
-        Index("ix_services_country_lat", "country", "status", "is_sample", "lat", "lon"),
+        # Covers a whole search (bounding box, category, language) without touching the table.
+        Index("ix_services_search", "country", "status", "is_sample", "lat", "lon",
+              "categories", "languages", "id"),
         Index("ix_services_lat", "lat", "lon"),
         Index("ix_services_verified", "verified_on"),
     )
@@ -199,6 +201,25 @@ class Service(Base):
         self.languages_text = encode_list(values)
 
 
+class ServiceSearch(Base):
+    """Search index of services: see `knowledge.search_index` (not audited: derived data)."""
+
+    __tablename__ = "service_search"
+    __table_args__ = (
+        Index("ix_service_search_geo", "category", "country", "is_sample", "lat", "lon",
+              "languages", "service_id"),
+    )
+
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    is_sample: Mapped[bool] = mapped_column(Boolean)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    languages: Mapped[str] = mapped_column(Text, default="")
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
@@ -212,3 +233,9 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+# Hooks that must run for every session writing these models: the audit log and the search
+# index. Imported last because both modules import the classes above.
+from knowledge import audit as _audit  # noqa: E402,F401
+from knowledge import search_index as _search_index  # noqa: E402,F401

@@ -1,13 +1,16 @@
 """Service search: country, category, language, free text and nearest-first within a radius.
 
-A radius search first narrows rows with an indexed bounding box on (lat, lon), then computes
-the exact great-circle distance in Python for the few rows left.
+A radius search first narrows rows with an indexed bounding box on (lat, lon) — on the narrow
+`service_search` index when a category is given — then computes the exact great-circle
+distance in Python for the few rows left.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -56,6 +59,10 @@ def search_services(session: Session, country: str | None = None, category: str 
         raise ValueError(f"per_page must be within 1..{MAX_PER_PAGE}")
     if category is not None and category not in SERVICE_CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
+    offset = (page - 1) * per_page
+    if near is not None and category and not (text and text.strip()):
+        return _indexed_radius_search(session, country, category, language, near, radius_km,
+                                      offset, page, per_page, include_samples)
     conds: list[ColumnElement[bool]] = [m.Service.status == "active"]
     if country:
         conds.append(m.Service.country == country.upper())
@@ -68,7 +75,6 @@ def search_services(session: Session, country: str | None = None, category: str 
     if text and text.strip():
         for word in fold(text).split():
             conds.append(m.Service.search_text.contains(word, autoescape=True))
-    offset = (page - 1) * per_page
     if near is None:
         total = session.scalar(select(func.count(m.Service.id)).where(*conds)) or 0
         rows = session.scalars(select(m.Service).where(*conds)
@@ -76,13 +82,43 @@ def search_services(session: Session, country: str | None = None, category: str 
                                .offset(offset).limit(per_page)).all()
         return ServicePage([to_service(r) for r in rows], total, page, per_page)
     lat, lon = near
-    check_point(lat, lon)
-    if not 0 < radius_km <= 20_000:
-        raise ValueError("radius_km must be within 0..20000")
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
+    min_lat, max_lat, min_lon, max_lon = _box(lat, lon, radius_km)
     conds += [m.Service.lat.between(min_lat, max_lat), m.Service.lon.between(min_lon, max_lon)]
     candidates = session.execute(
         select(m.Service.id, m.Service.lat, m.Service.lon).where(*conds)).all()
+    return _nearest_page(session, candidates, lat, lon, radius_km, offset, page, per_page)
+
+
+def _box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    check_point(lat, lon)
+    if not 0 < radius_km <= 20_000:
+        raise ValueError("radius_km must be within 0..20000")
+    return bounding_box(lat, lon, radius_km)
+
+
+def _indexed_radius_search(session: Session, country: str | None, category: str,
+                           language: str | None, near: tuple[float, float], radius_km: float,
+                           offset: int, page: int, per_page: int,
+                           include_samples: bool) -> ServicePage:
+    """Category + radius search on the narrow search index (one index range scan)."""
+    ix = m.ServiceSearch
+    lat, lon = near
+    min_lat, max_lat, min_lon, max_lon = _box(lat, lon, radius_km)
+    conds: list[ColumnElement[bool]] = [ix.category == category]
+    if country:
+        conds.append(ix.country == country.upper())
+    if not include_samples:
+        conds.append(ix.is_sample.is_(False))
+    conds += [ix.lat.between(min_lat, max_lat), ix.lon.between(min_lon, max_lon)]
+    if language:
+        conds.append(ix.languages.contains(f"|{language}|"))
+    candidates = session.execute(select(ix.service_id, ix.lat, ix.lon).where(*conds)).all()
+    return _nearest_page(session, candidates, lat, lon, radius_km, offset, page, per_page)
+
+
+def _nearest_page(session: Session, candidates: Sequence[Any], lat: float, lon: float,
+                  radius_km: float, offset: int, page: int, per_page: int) -> ServicePage:
+    """Exact distances for the bounding-box candidates; nearest first, one page loaded."""
     hits = []
     for sid, slat, slon in candidates:
         if slat is None or slon is None:

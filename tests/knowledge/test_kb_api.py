@@ -180,3 +180,43 @@ def test_samples_never_reach_users_by_default(session) -> None:
         assert not any(s.is_sample for s in page.items)
     demo = search_services(session, country="DO", category="legal_aid", include_samples=True)
     assert any(s.is_sample for s in demo.items)
+
+
+def test_search_index_follows_edits_and_retirement(fresh_db) -> None:
+    from knowledge import models as m
+    from knowledge.db import session_scope
+
+    near = (4.71, -74.07)
+    with session_scope(fresh_db.engine) as s:
+        page = search_services(s, country="CO", category="work", near=near, radius_km=10)
+        assert [x.id for x in page.items] == ["co-mintrabajo"]
+        svc = s.get(m.Service, "co-mintrabajo")
+        assert svc is not None
+        svc.categories = ["legal_aid"]
+    with session_scope(fresh_db.engine) as s:
+        assert search_services(s, country="CO", category="work", near=near,
+                               radius_km=10).total == 0
+        assert "co-mintrabajo" in [x.id for x in search_services(
+            s, country="CO", category="legal_aid", near=near, radius_km=10).items]
+        svc = s.get(m.Service, "co-mintrabajo")
+        assert svc is not None
+        svc.status = "retired"
+    with session_scope(fresh_db.engine) as s:
+        assert "co-mintrabajo" not in [x.id for x in search_services(
+            s, country="CO", category="legal_aid", near=near, radius_km=10).items]
+        s.delete(s.get(m.Service, "co-defensoria"))
+    with session_scope(fresh_db.engine) as s:
+        ids = [x.id for x in search_services(s, country="CO", category="legal_aid",
+                                             near=near, radius_km=10, per_page=50).items]
+        assert "co-defensoria" not in ids and ids
+
+
+def test_indexed_and_plain_search_agree(session) -> None:
+    for country, point in (("MX", (19.43, -99.13)), ("BR", (-15.8, -47.9))):
+        indexed = search_services(session, country=country, category="legal_aid",
+                                  near=point, radius_km=30, per_page=50)
+        plain = search_services(session, country=country, near=point, radius_km=30,
+                                per_page=100)
+        expected = [s.id for s in plain.items if "legal_aid" in s.categories]
+        assert [s.id for s in indexed.items] == expected
+        assert indexed.total == len(expected) > 0
