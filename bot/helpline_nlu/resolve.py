@@ -109,6 +109,7 @@ class _Context:
     def __init__(self, doc: Doc, hits: Sequence[Hit], lexicon: Lexicon) -> None:
         self.words = [t.text for t in doc]
         self.cues = [h for h in hits if h.label in _CUE_LABELS]
+        self.places: List[Tuple[int, int]] = []  # token spans of place names, set by the caller
         self.lexicon = lexicon
 
     def gap(self, start: int, end: int) -> List[str]:
@@ -124,6 +125,8 @@ class _Context:
                 continue
             if any(w in self.lexicon.breakers for w in self.gap(cue.tok_end, tok_start)):
                 continue
+            if any(cue.tok_end <= s and e <= tok_start for s, e in self.places):
+                continue  # another place stands between: the cue belongs to it
             if best is None or (cue.tok_end, cue.length) > (best.tok_end, best.length):
                 best = cue
         return best
@@ -164,6 +167,11 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
     """`country` and `nationality` from country names and demonyms; also `language`."""
     out: List[Entity] = []
     previous: Optional[Tuple[Hit, str]] = None  # last country name and its role
+    ctx.places = [
+        (g[0].tok_start, g[0].tok_end)
+        for g in groups
+        if any(h.label in (lx.COUNTRY, lx.DEMONYM) for h in g)
+    ]
     for all_hits in groups:
         group = [h for h in all_hits if h.mode != lx.PHONETIC] or all_hits  # exact spelling first
         country = _best(group, lx.COUNTRY)
