@@ -13,6 +13,7 @@ the language's own spelling rules, applied to the text and the patterns alike):
 - `'` an optional apostrophe or space (`m'a` → m'a, ma, m a);
 - `A & B` both parts anywhere in the message, in any order (`passaporte & (pegou|segurou)`);
 - every phrase is anchored at word boundaries.
+- anything else is a regular expression, e.g. `trata(?! mal)` to leave out a context.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def _split_top_level(phrase: str) -> list[str]:
 
 
 def _token_regex(token: str) -> str:
-    token = re.sub(r"(?<=[\w)])\*", r"\\w*", token)
+    token = re.sub(r"(?<=[\w)])(?<!\\[A-Za-z])\*", r"\\w*", token)  # not after \W, \s...
     token = token.replace("'", r"\W?")
     return re.sub(r" +", lambda _: _SEP, token)  # spaces inside groups
 

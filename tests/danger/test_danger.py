@@ -97,6 +97,8 @@ def test_pattern_language() -> None:
     assert both.search("el pasaporte me lo quito el jefe")
     assert both.search("quito ... el pasaporte")
     assert not both.search("el pasaporte")
+    assert not re.search(compile_phrase(r"ayuda(?!\W*\w)"), "ayuda con mi pension")
+    assert re.search(compile_phrase(r"ayuda(?!\W*\w)"), "ayuda!!")
     with pytest.raises(ValueError):
         compile_phrase("... pasaporte")
 
