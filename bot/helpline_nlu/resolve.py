@@ -15,7 +15,8 @@ Rules, in order:
    ir a", "send money to") it gives no entity: it is neither residence nor origin.
    Names that need capitals ("USA", "Lima") also count in lower case right after a cue.
 4. A demonym is `nationality`, unless a residence cue stands right before it
-   ("vivo en la dominicana").
+   ("vivo en la dominicana"), or it describes someone else ("mi esposo es peruano",
+   "casada con un colombiano"), which gives nothing.
 5. A `regular` status after a negation is `irregular`; a negated situation is dropped.
 6. A stated age under 18 is situation `minor`; `minor` with "alone" words, or next to
    an explicit unaccompanied phrase, becomes `unaccompanied_minor`.
@@ -46,6 +47,7 @@ _CUE_LABELS = frozenset(
         lx.CUE_ORIGIN,
         lx.CUE_RESIDENCE,
         lx.CUE_DESTINATION,
+        lx.CUE_OTHER_PERSON,
         lx.CUE_IDENTITY,
         lx.CUE_LANGUAGE,
         lx.ALONE_HINT,
@@ -205,6 +207,8 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
                 out.append(_entity(role, country.value, head.start, head.end))
         elif demonym:
             assert demonym.value is not None
+            if ctx.cue_before(demonym.tok_start, [lx.CUE_OTHER_PERSON], 0):
+                continue  # "casada con un colombiano": someone else's nationality
             residence = ctx.cue_before(demonym.tok_start, [lx.CUE_RESIDENCE], 1)
             role = "country" if residence is not None else "nationality"
             out.append(_entity(role, demonym.value, head.start, head.end))
