@@ -12,8 +12,8 @@ the language's own spelling rules, applied to the text and the patterns alike):
 - `...` up to four other words in between;
 - `'` an optional apostrophe or space (`m'a` → m'a, ma, m a);
 - `A & B` both parts anywhere in the message, in any order (`passaporte & (pegou|segurou)`);
+- anything else is a regular expression, e.g. `trata(?! mal)` to leave out a context;
 - every phrase is anchored at word boundaries.
-- anything else is a regular expression, e.g. `trata(?! mal)` to leave out a context.
 """
 
 from __future__ import annotations
@@ -187,7 +187,9 @@ def danger_matches(text: str, lang: str | None = None) -> Iterator[Entry]:
 def danger_kind(text: str, lang: str | None = None) -> DangerKind | None:
     """The most urgent danger the text signals, or None.
 
-    Precedence: emergency > trafficking > violence.
+    Precedence: emergency > trafficking > violence. Every language's lexicon is checked, so
+    `lang` (the conversation language) changes nothing in the answer: a cry for help typed in
+    another language still counts. Use `danger_matches` to see which phrases matched.
     """
     normalised = {lex.lang: lex.normalise(text) for lex in lexicons()}
     for kind in PRECEDENCE:
