@@ -1,0 +1,115 @@
+"""`make bench`: every budget of the design measured in one run, printed as tables.
+
+Knowledge base (evaluation, search over 100,000 listings on SQLite and PostgreSQL, import),
+language detection, held-out NLU accuracy, `rasa train` from scratch, turn latency against a
+bare Rasa bot, gateway overhead, and the memory of each process. Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from helpline.paths import BOT_DIR, RASA_VENV, ROOT
+from helpline.settings import Settings
+from helpline.training import model_path, rasa_env, train
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_nlu(model: Path) -> None:
+    out = subprocess.run(
+        [str(RASA_VENV / "bin" / "python"), str(BOT_DIR / "scripts" / "evaluate_nlu.py"),
+         str(model), str(BOT_DIR / "tests" / "nlu_heldout")],
+        cwd=ROOT, env=rasa_env(), capture_output=True, text=True, check=True,
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    print("\nHeld-out NLU intent accuracy (budget >= 0.95 overall, >= 0.92 per language)")
+    print(f"{'language':<10}{'examples':>10}{'accuracy':>10}")
+    for lang, acc in sorted(report["per_language"].items()):
+        print(f"{lang:<10}{report['counts'][lang]:>10}{acc:>10.3f}")
+    print(f"{'overall':<10}{report['examples']:>10}{report['overall']:>10.3f}")
+    safety = ("emergency", "report_trafficking", "report_violence")
+    print("\nConfusion among safety intents (rows: true, columns: predicted)")
+    print(f"{'':<20}" + "".join(f"{c[:12]:>14}" for c in (*safety, "other")))
+    for true in safety:
+        row = report["confusion"].get(true, {})
+        other = sum(v for k, v in row.items() if k not in safety)
+        print(f"{true:<20}" + "".join(f"{row.get(c, 0):>14}" for c in safety) + f"{other:>14}")
+
+
+def bench_train() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
+        started = time.monotonic()
+        subprocess.run(
+            [str(RASA_VENV / "bin" / "rasa"), "train", "--config", str(BOT_DIR / "config.yml"),
+             "--domain", str(BOT_DIR / "domain.yml"), "--data", str(BOT_DIR / "data"),
+             "--out", tmp, "--force"],
+            cwd=BOT_DIR, env=rasa_env(), check=True, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        seconds = time.monotonic() - started
+    print(f"\n`rasa train` from scratch: {seconds:.0f} s (budget <= 300 s)")
+
+
+def bench_stack(model: Path) -> None:
+    from helpline import bench_gateway, bench_turns
+    from helpline.supervisor import Stack
+    from knowledge.db import make_engine, session_scope
+    from knowledge.setup import migrate, seed
+
+    with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
+        var = Path(tmp)
+        rasa, actions, gateway = _free_port(), _free_port(), _free_port()
+        settings = Settings(
+            helpline_env="test", database_url=f"sqlite:///{var / 'knowledge.db'}",
+            tracker_store_url=f"sqlite:///{var / 'tracker.db'}", rasa_port=rasa,
+            actions_port=actions, gateway_port=gateway, rasa_url=f"http://127.0.0.1:{rasa}",
+            action_server_url=f"http://127.0.0.1:{actions}/webhook",
+            sender_id_secret="benchmark-secret-0123456789abcdef0123",
+        )
+        migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+        with session_scope(engine) as session:
+            seed(session)
+        engine.dispose()
+        stack = Stack(settings, model, var_dir=var)
+        stack.start()
+        try:
+            time.sleep(2)
+            bench_turns.main(settings.rasa_url, _free_port(), stack.pids())
+            print()
+            bench_gateway.main(settings.rasa_url)
+        finally:
+            stack.stop()
+
+
+def main() -> int:
+    from helpline import bench_knowledge, bench_language
+
+    model = model_path()
+    if not model.exists():
+        model = train()
+    print("== knowledge base ==")
+    bench_knowledge.main([])
+    print("\n== language detection ==")
+    bench_language.main()
+    print("\n== NLU ==")
+    bench_nlu(model)
+    bench_train()
+    print("\n== running stack ==")
+    bench_stack(model)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Turn latency through Rasa's REST channel: the full helpline vs a bare Rasa bot, one run.
+
+The bare bot has the same NLU pipeline and data, but answers every intent with a fixed
+response and has no action server, so the difference is what the actions and the knowledge
+base add. Also reports the memory of each running process. Budget: p95 ratio <= 1.5.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from helpline.paths import BOT_DIR, RASA_VENV
+from helpline.supervisor import Child
+from helpline.training import rasa_env
+
+TURNS = [
+    "hola", "estoy en México", "¿puedo ir al médico aunque no tenga papeles?",
+    "mi hija puede ir a la escuela?", "mi patron no me paga", "donde esta mi consulado",
+    "I'm in Colombia", "can my kids go to school?", "eu estou no Brasil",
+    "posso ir ao hospital sem documentos?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total / 1024
+
+
+def bare_project(directory: Path) -> Path:
+    """A Rasa project with the helpline's NLU but fixed responses and no custom actions."""
+    domain = yaml.safe_load((BOT_DIR / "domain.yml").read_text())
+    intents = domain["intents"]
+    bare = {
+        "version": "3.1",
+        "intents": intents,
+        "entities": domain["entities"],
+        "slots": {k: v for k, v in domain["slots"].items()
+                  if all(m.get("type") != "custom" for m in v.get("mappings", []))},
+        "responses": {f"utter_{i}": [{"text": f"answer for {i}"}] for i in intents + ["menu"]},
+    }
+    rules = [{"rule": i, "steps": [{"intent": i}, {"action": f"utter_{i}"}]} for i in intents]
+    rules.append({"rule": "fallback", "steps": [{"intent": "nlu_fallback"},
+                                                {"action": "utter_menu"}]})
+    (directory / "data").mkdir(parents=True, exist_ok=True)
+    (directory / "domain.yml").write_text(yaml.safe_dump(bare, allow_unicode=True))
+    (directory / "data" / "rules.yml").write_text(yaml.safe_dump({"version": "3.1",
+                                                                  "rules": rules}))
+    config = yaml.safe_load((BOT_DIR / "config.yml").read_text())
+    config["policies"] = [{"name": "RulePolicy", "core_fallback_action_name": "utter_menu",
+                           "core_fallback_threshold": 0.3}]
+    (directory / "config.yml").write_text(yaml.safe_dump(config))
+    model = directory / "models" / "bare.tar.gz"
+    subprocess.run(
+        [str(RASA_VENV / "bin" / "rasa"), "train", "--config", str(directory / "config.yml"),
+         "--domain", str(directory / "domain.yml"), "--data", str(directory / "data"),
+         str(BOT_DIR / "data" / "nlu"), "--out", str(model.parent), "--fixed-model-name", "bare"],
+        cwd=directory, env=rasa_env(), check=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return model
+
+
+def measure(rasa_url: str, rounds: int) -> list[float]:
+    """Latency (ms) of every turn of `rounds` conversations, sent one after another."""
+    samples = []
+    with httpx.Client(base_url=rasa_url, timeout=60) as client:
+        client.post("/webhooks/rest/webhook", json={"sender": "warm-up", "message": "hola"})
+        for _ in range(rounds):
+            sender = uuid.uuid4().hex
+            for text in TURNS:
+                started = time.perf_counter()
+                response = client.post("/webhooks/rest/webhook",
+                                       json={"sender": sender, "message": text})
+                response.raise_for_status()
+                samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def start_bare(model: Path, port: int, logs: Path) -> Child:
+    child = Child("bare-rasa", [str(RASA_VENV / "bin" / "rasa"), "run", "--model", str(model),
+                                "--interface", "127.0.0.1", "--port", str(port)],
+                  f"http://127.0.0.1:{port}/status", rasa_env(), logs / "bare-rasa.log")
+    child.start()
+    deadline = time.monotonic() + 180
+    while not child.healthy():
+        if time.monotonic() > deadline or not child.alive():
+            child.stop()
+            raise RuntimeError(f"bare Rasa did not start; see {child.log}")
+        time.sleep(0.5)
+    return child
+
+
+def main(full_rasa_url: str, bare_port: int, pids: dict[str, int], rounds: int = 10
+         ) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-bare-") as tmp:
+        model = bare_project(Path(tmp))
+        bare = start_bare(model, bare_port, Path(tmp))
+        try:
+            bare_ms = measure(f"http://127.0.0.1:{bare_port}", rounds)
+            full_ms = measure(full_rasa_url, rounds)
+            bare_ms += measure(f"http://127.0.0.1:{bare_port}", rounds)
+            full_ms += measure(full_rasa_url, rounds)
+        finally:
+            bare.stop()
+    result = {
+        "turns": len(full_ms),
+        "full_p50_ms": statistics.median(full_ms), "full_p95_ms": percentile(full_ms, 0.95),
+        "bare_p50_ms": statistics.median(bare_ms), "bare_p95_ms": percentile(bare_ms, 0.95),
+    }
+    result["p95_ratio"] = result["full_p95_ms"] / result["bare_p95_ms"]
+    result["rss_mb"] = {name: rss_mb(pid) for name, pid in pids.items()}
+    print("\nTurn latency through the REST channel (sequential turns)")
+    print(f"{'bot':<28}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'helpline (actions + KB)':<28}{result['full_p50_ms']:>10.1f}"
+          f"{result['full_p95_ms']:>10.1f}")
+    print(f"{'bare Rasa, no actions':<28}{result['bare_p50_ms']:>10.1f}"
+          f"{result['bare_p95_ms']:>10.1f}")
+    verdict = "ok" if result["p95_ratio"] <= 1.5 else "OVER BUDGET"
+    print(f"p95 ratio {result['p95_ratio']:.2f} (budget <= 1.5: {verdict})")
+    budgets = {"rasa": 1536, "actions": 250, "gateway": 150}
+    print(f"\n{'process':<12}{'RSS MB':>10}{'budget':>10}")
+    for name, mb in result["rss_mb"].items():
+        print(f"{name:<12}{mb:>10.0f}{budgets.get(name, 0):>10}")
+    return result
