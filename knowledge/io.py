@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import models as m
 from knowledge.audit import _jsonable
+from knowledge.bulk import bulk_insert
 from knowledge.schemas import KINDS, Listing, ServiceIn
 from knowledge.search_index import sync_rows
 from knowledge.setup import service_values
@@ -229,13 +230,13 @@ def import_file(session: Session, path: Path, kind: str | None = None,
                 else:
                     result.unchanged += 1
         if inserts:
-            conn.execute(table.insert(), inserts)
+            bulk_insert(conn, table, inserts)
         if updates:
             cols = [k[2:] for k in updates[0] if k != "b_id"]
             conn.execute(update(table).where(table.c.id == bindparam("b_id"))
                          .values({c: bindparam("v_" + c) for c in cols}), updates)
         if audits:
-            conn.execute(AUDIT_TABLE.insert(), audits)
+            bulk_insert(conn, AUDIT_TABLE, audits)
         if found == "services" and (inserts or updates):
             touched = {a["entity_id"] for a in audits}
             changed = [v for v in chunk if v["id"] in touched]
@@ -294,7 +295,7 @@ def refresh_statistics(engine: Engine) -> None:
     so searches can use index-only scans)."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE services"))
+            conn.execute(text("VACUUM ANALYZE services, service_search"))
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))

@@ -34,6 +34,22 @@ def search_text_for(*parts: str | None) -> str:
     return fold(" ".join(p for p in parts if p))
 
 
+_SERVICES = m.Service.__table__
+
+
+def _row_to_service(r: Any, distance_km: float | None) -> Service:
+    """A record from a Core row of `services` (no ORM overhead on the hot search path)."""
+    return Service(
+        id=r.id, name=r.name, organisation=r.organisation,
+        categories=m.decode_list(r.categories), country=r.country, city=r.city, lat=r.lat,
+        lon=r.lon, distance_km=None if distance_km is None else round(distance_km, 2),
+        hours=r.hours, cost=r.cost, languages=m.decode_list(r.languages),
+        eligibility=r.eligibility, documents_required=r.documents_required,
+        contact=r.contact, url=r.url, confidence=r.confidence, is_sample=r.is_sample,
+        source_url=r.source_url, verified_on=r.verified_on,
+    )
+
+
 def to_service(s: m.Service, distance_km: float | None = None) -> Service:
     return Service(
         id=s.id, name=s.name, organisation=s.organisation, categories=s.categories,
@@ -112,7 +128,8 @@ def _indexed_radius_search(session: Session, country: str | None, category: str,
     conds += [ix.lat.between(min_lat, max_lat), ix.lon.between(min_lon, max_lon)]
     if language:
         conds.append(ix.languages.contains(f"|{language}|"))
-    candidates = session.execute(select(ix.service_id, ix.lat, ix.lon).where(*conds)).all()
+    candidates = session.connection().execute(
+        select(ix.service_id, ix.lat, ix.lon).where(*conds)).all()
     return _nearest_page(session, candidates, lat, lon, radius_km, offset, page, per_page)
 
 
@@ -128,9 +145,13 @@ def _nearest_page(session: Session, candidates: Sequence[Any], lat: float, lon: 
             hits.append((d, sid))
     hits.sort()
     chosen = hits[offset:offset + per_page]
-    by_id = {s.id: s for s in session.scalars(
-        select(m.Service).where(m.Service.id.in_([sid for _, sid in chosen])))} if chosen else {}
-    return ServicePage([to_service(by_id[sid], d) for d, sid in chosen], len(hits), page,
+    if not chosen:
+        return ServicePage([], len(hits), page, per_page)
+    conn = session.connection()
+    rows = conn.execute(select(_SERVICES).where(
+        _SERVICES.c.id.in_([sid for _, sid in chosen]))).all()
+    by_id = {r.id: r for r in rows}
+    return ServicePage([_row_to_service(by_id[sid], d) for d, sid in chosen], len(hits), page,
                        per_page)
 
 

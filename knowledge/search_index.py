@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, event, insert, inspect
+from sqlalchemy import Connection, Table, delete, event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
+from knowledge.bulk import bulk_insert
 from knowledge.models import Service, ServiceSearch, decode_list
 
 _TABLE: Table = ServiceSearch.__table__  # type: ignore[assignment]
@@ -37,7 +38,7 @@ def sync_rows(conn: Connection, ids: Iterable[str], listings: Iterable[Mapping[s
         conn.execute(delete(_TABLE).where(_TABLE.c.service_id.in_(id_list[start:start + 500])))
     rows = [r for v in listings for r in index_rows(v)]
     if rows:
-        conn.execute(insert(_TABLE), rows)
+        bulk_insert(conn, _TABLE, rows)
 
 
 def _column_values(obj: Service) -> dict[str, Any]:
