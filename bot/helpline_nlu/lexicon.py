@@ -53,6 +53,11 @@ CASED = "cased"  # accents ignored, capitals required ("^" prefix in data)
 PHONETIC = "phonetic"  # names only: spelling-insensitive key per word
 
 PHONETIC_MIN_LETTERS = 5
+"""Names shorter than this match only as written (accents and case aside)."""
+
+PHONETIC_MIN_WORD_IN_PHRASE = 6
+"""Status, situation and service phrases match phonetically ("ospital", "enbarasada")
+only when one of their words has at least this many letters."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +115,10 @@ def _phrase_mode(raw: str) -> Tuple[str, str]:
     if raw.startswith("^"):
         return raw[1:], CASED
     return raw, FOLDED
+
+
+def _longest_word(phrase: str) -> int:
+    return max((len(w) for w in phrase.split()), default=0)
 
 
 def _letters(phrase: str) -> int:
@@ -194,6 +203,8 @@ def _category_patterns(label: str) -> List[Pattern]:
             else:
                 phrase, mode = _phrase_mode(raw)
                 patterns.append(Pattern(label, value, phrase, mode))
+                if mode == FOLDED and _longest_word(phrase) >= PHONETIC_MIN_WORD_IN_PHRASE:
+                    patterns.append(Pattern(label, value, phrase, PHONETIC))
     return patterns
 
 

@@ -70,6 +70,12 @@ CASES = [
     ("I can't go back to Honduras", {(N, "HN")}),
     ("refugio en Costa Rica como se pide", {(C, "CR")}),
     ("what is the ibero-american convention", set()),
+    # --- spelling slips in status, situation and service words
+    ("necesito un ospital", {(SVC, "health")}),
+    ("je peux aller a lhopital", {(SVC, "health")}),
+    ("busco un alvergue", {(SVC, "shelter")}),
+    ("m gen yon andikap", {(SIT, "disability")}),
+    ("can i regularize if i came as a tourist", set()),
     # --- someone else's nationality gives nothing
     ("mi esposo es colombiano", set()),
     ("je me suis marié avec une chilienne", set()),
