@@ -9,7 +9,8 @@ from actions.context import Context
 from actions.replies import Reply, country_label, date_label
 from actions.rights import ask_country
 
-SEARCH_RADIUS_KM = 50
+SEARCH_RADIUS_KM = 50.0
+FALLBACK_RADIUS_KM = 500.0
 MAX_SERVICES = 4
 
 
@@ -60,15 +61,13 @@ def answer_find_service(ctx: Context, reply: Reply) -> None:
         ctx.set("location", {"lat": near[0], "lon": near[1]})
     category = ctx.slot("service_category")
     with kb.session() as s:
-        page = search_services(s, country=ctx.country, category=category, language=ctx.lang,
-                               text=None, near=near, radius_km=SEARCH_RADIUS_KM if near else None,
-                               page=1, per_page=MAX_SERVICES)
-        items = list(page.items)
-        if near and not items:
-            page = search_services(s, country=ctx.country, category=category, language=None,
-                                   text=None, near=near, radius_km=None, page=1,
-                                   per_page=MAX_SERVICES)
-            items = list(page.items)
+        items = list(search_services(s, country=ctx.country, category=category,
+                                     language=ctx.lang, near=near, radius_km=SEARCH_RADIUS_KM,
+                                     per_page=MAX_SERVICES).items)
+        if not items:  # nobody speaks the language nearby: widen rather than say nothing
+            items = list(search_services(s, country=ctx.country, category=category,
+                                         near=near, radius_km=FALLBACK_RADIUS_KM,
+                                         per_page=MAX_SERVICES).items)
     where = country_label(ctx.country, ctx.lang)
     if not items:
         reply.say(_("I have no verified services of that kind in {country} yet. A person from our "

@@ -129,7 +129,7 @@ def main(full_rasa_url: str, bare_port: int, pids: dict[str, int], rounds: int =
             full_ms += measure(full_rasa_url, rounds)
         finally:
             bare.stop()
-    result = {
+    result: dict[str, Any] = {
         "turns": len(full_ms),
         "full_p50_ms": statistics.median(full_ms), "full_p95_ms": percentile(full_ms, 0.95),
         "bare_p50_ms": statistics.median(bare_ms), "bare_p95_ms": percentile(bare_ms, 0.95),

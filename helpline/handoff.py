@@ -44,7 +44,9 @@ def request_handoff(engine: Engine, sender_id: str, language: str, country: str 
             sender_id=sender_id, requested_at=dt.datetime.now(dt.UTC), language=language,
             country=country, topic=topic, status="open",
         ))
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
 
 def open_requests(engine: Engine) -> list[dict[str, object]]:

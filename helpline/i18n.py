@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import gettext
 import sys
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 
 from helpline.paths import LOCALES_DIR, ROOT
 
@@ -35,14 +36,14 @@ def normalise_language(code: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(lang: str | None) -> gettext.NullTranslations:
     """The compiled catalogue for `lang` (falls back to the source strings if none)."""
     code = normalise_language(lang) or DEFAULT_LANGUAGE
     return gettext.translation(DOMAIN, localedir=str(LOCALES_DIR), languages=[code], fallback=True)
 
 
-def gettext_for(lang: str | None):  # type: ignore[no-untyped-def]
+def gettext_for(lang: str | None) -> Callable[[str], str]:
     """Shortcut: the `gettext` function of one language's catalogue."""
     return translator(lang).gettext
 

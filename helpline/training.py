@@ -22,7 +22,8 @@ KEEP_MODELS = 3
 def _inputs() -> list[Path]:
     files = [BOT_DIR / "config.yml", BOT_DIR / "domain.yml", BOT_DIR / "constraints.txt"]
     files += sorted((BOT_DIR / "data").rglob("*.yml"))
-    files += sorted(p for p in (BOT_DIR / "helpline_nlu").rglob("*") if p.suffix in {".py", ".yaml", ".yml", ".json"})
+    components = (BOT_DIR / "helpline_nlu").rglob("*")
+    files += sorted(p for p in components if p.suffix in {".py", ".yaml", ".yml", ".json"})
     return [f for f in files if f.is_file()]
 
 
