@@ -81,7 +81,7 @@ class LexiconMatcher:
         hits: List[Hit] = []
         for mode, matcher in self._matchers.items():
             if mode == PHONETIC:
-                doc = _with_phonetic_norms(self.nlp.make_doc(fold(text)))
+                doc = _with_phonetic_norms(folded)  # NORM is free: the folded view matches LOWER
             else:
                 doc = views.get(mode) or self._doc(text, mode)
             for match_id, start, end in matcher(doc):

@@ -7,10 +7,12 @@ character offsets found in the folded text are valid offsets into the user's mes
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = frozenset("'\u2019\u2018`\u00b4\u02bc")
 
 
+@lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     if char in _APOSTROPHES:
         return " "
@@ -44,6 +46,7 @@ _DIGRAPHS = (
 )
 
 
+@lru_cache(maxsize=65536)
 def phonetic_key(token: str) -> str:
     """A coarse spelling-insensitive key for names: b/v, s/z/soft c, c/k/qu, silent h, y/i.
 
