@@ -34,6 +34,7 @@ CUE_IDENTITY = "cue_identity"
 CUE_LANGUAGE = "cue_language"
 CUE_DESTINATION = "cue_destination"
 CUE_OTHER_PERSON = "cue_other_person"
+CUE_ORIGIN_AT_START = "cue_origin_at_start"
 ALONE_HINT = "alone_hint"
 BLOCKER = "blocker"
 
@@ -252,6 +253,7 @@ def load_lexicon() -> Lexicon:
     patterns += _plain_patterns(CUE_IDENTITY, _flatten(cues["identity"]))
     patterns += _plain_patterns(CUE_DESTINATION, _flatten(cues["destination"]))
     patterns += _plain_patterns(CUE_OTHER_PERSON, _flatten(cues["other_person"]))
+    patterns += _plain_patterns(CUE_ORIGIN_AT_START, _flatten({"": cues["origin_at_start"]}))
     patterns += _plain_patterns(CUE_LANGUAGE, _flatten(languages["language_cues"]))
     patterns += _plain_patterns(BLOCKER, _flatten({"": cues["blockers"]}))
     patterns += _plain_patterns(ALONE_HINT, _flatten(situation["alone_hints"]))

@@ -14,6 +14,8 @@ Rules, in order:
    ("de Honduras y Guatemala"), or else it is `country`. After a destination cue ("quiero
    ir a", "send money to") it gives no entity: it is neither residence nor origin.
    Names that need capitals ("USA", "Lima") also count in lower case right after a cue.
+   A message opening with "de", "from", "soti"... and a country name answers "where are
+   you from?": `nationality`.
 4. A demonym is `nationality`, unless a residence cue stands right before it
    ("vivo en la dominicana"), or it describes someone else ("mi esposo es peruano",
    "casada con un colombiano"), which gives nothing.
@@ -48,6 +50,7 @@ _CUE_LABELS = frozenset(
         lx.CUE_RESIDENCE,
         lx.CUE_DESTINATION,
         lx.CUE_OTHER_PERSON,
+        lx.CUE_ORIGIN_AT_START,
         lx.CUE_IDENTITY,
         lx.CUE_LANGUAGE,
         lx.ALONE_HINT,
@@ -69,6 +72,7 @@ Entity = Dict[str, Any]
 DESTINATION = "destination"
 _ROLES = {
     lx.CUE_ORIGIN: "nationality",
+    lx.CUE_ORIGIN_AT_START: "nationality",
     lx.CUE_RESIDENCE: "country",
     lx.CUE_DESTINATION: DESTINATION,
 }
@@ -139,6 +143,9 @@ class _Context:
             self.cue_before(tok_start, [lx.CUE_ORIGIN, lx.CUE_RESIDENCE], CUE_WINDOW),
             self.cue_before(tok_start, [lx.CUE_DESTINATION], DESTINATION_WINDOW),
         ]
+        opening = self.cue_before(tok_start, [lx.CUE_ORIGIN_AT_START], 0)
+        if opening is not None and opening.tok_start == 0:  # "de Venezuela", "from Haiti"
+            found.append(opening)
         cues = [c for c in found if c is not None]
         return max(cues, key=lambda c: (c.tok_end, c.length)) if cues else None
 

@@ -70,6 +70,13 @@ CASES = [
     ("I can't go back to Honduras", {(N, "HN")}),
     ("refugio en Costa Rica como se pide", {(C, "CR")}),
     ("what is the ibero-american convention", set()),
+    # --- an answer opening with "de" / "from" / "soti" is an origin
+    ("de Venezuela", {(N, "VE")}),
+    ("from haiti", {(N, "HT")}),
+    ("soti Ayiti", {(N, "HT")}),
+    ("De la dominicana, vivo en Chile", {(N, "DO"), (C, "CL")}),
+    ("desde Chile te escribo", {(C, "CL")}),
+    ("sou venezuelana, moro em Roraima", {(N, "VE"), (C, "BR")}),
     # --- spelling slips in status, situation and service words
     ("necesito un ospital", {(SVC, "health")}),
     ("je peux aller a lhopital", {(SVC, "health")}),
