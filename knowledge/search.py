@@ -128,8 +128,8 @@ def _indexed_radius_search(session: Session, country: str | None, category: str,
     conds += [ix.lat.between(min_lat, max_lat), ix.lon.between(min_lon, max_lon)]
     if language:
         conds.append(ix.languages.contains(f"|{language}|"))
-    candidates = session.connection().execute(
-        select(ix.service_id, ix.lat, ix.lon).where(*conds)).all()
+    conn = session.connection()
+    candidates = conn.execute(select(ix.service_id, ix.lat, ix.lon).where(*conds)).all()
     return _nearest_page(session, candidates, lat, lon, radius_km, offset, page, per_page)
 
 

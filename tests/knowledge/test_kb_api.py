@@ -217,6 +217,12 @@ def test_indexed_and_plain_search_agree(session) -> None:
                                   near=point, radius_km=30, per_page=50)
         plain = search_services(session, country=country, near=point, radius_km=30,
                                 per_page=100)
-        expected = [s.id for s in plain.items if "legal_aid" in s.categories]
-        assert [s.id for s in indexed.items] == expected
+        expected = [s for s in plain.items if "legal_aid" in s.categories]
+        assert [s.id for s in indexed.items] == [s.id for s in expected]
+        assert [s.distance_km for s in indexed.items] == pytest.approx(
+            [s.distance_km for s in expected], abs=0.01)
         assert indexed.total == len(expected) > 0
+        page2 = search_services(session, country=country, category="legal_aid", near=point,
+                                radius_km=30, page=2, per_page=1)
+        assert page2.total == indexed.total
+        assert [s.id for s in page2.items] == [s.id for s in expected[1:2]]
