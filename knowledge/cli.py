@@ -55,15 +55,17 @@ def migrate(database_url: DbUrl = None,
 @app.command()
 def seed(database_url: DbUrl = None,
          actor: Annotated[str, typer.Option(help="Name recorded in the audit log.")] = "seed",
+         rules_dir: Annotated[Path | None, typer.Option(
+             help="Load rule files from this folder instead of the shipped ones.")] = None,
          ) -> None:
-    """Load the rules and seed data (idempotent; validates everything first)."""
+    """Load the rules and seed data (idempotent; validates everything first; all or nothing)."""
     from knowledge.db import session_scope
     from knowledge.rules import RuleError, load_rule_files
     from knowledge.setup import SeedError
     from knowledge.setup import seed as run
 
     try:
-        ruleset = load_rule_files()
+        ruleset = load_rule_files(sorted(rules_dir.glob("*.yaml")) if rules_dir else None)
         with session_scope(_engine(database_url), actor=actor) as session:
             report = run(session, ruleset)
     except (RuleError, SeedError) as exc:

@@ -76,3 +76,33 @@ def test_stale_lists_unverified_facts(seeded_db) -> None:
     assert "mx-trafficking-consejo-ciudadano" in ids      # never verified
     assert "co-trafficking-018000522020" not in ids       # verified recently
     assert not any(i["id"].startswith("sample-") for i in items)
+
+
+def test_seed_with_a_misplaced_rule_key_writes_nothing(empty_db, tmp_path: Path) -> None:
+    import shutil
+
+    from sqlalchemy import func, select
+
+    from knowledge import models as m
+    from knowledge.db import session_scope
+    from knowledge.rules import RULES_DIR
+
+    for f in RULES_DIR.glob("*.yaml"):
+        shutil.copy(f, tmp_path / f.name)
+    broken = tmp_path / "MX.yaml"
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text.replace("    effective: {from: 2011-05-25}\n",
+                                   "    effective_from: 2011-05-25\n", 1), encoding="utf-8")
+    res = run(empty_db, "seed", "--rules-dir", str(tmp_path))
+    assert res.exit_code == 1
+    assert str(broken) in res.output and "effective_from" in res.output
+    assert "rules/0" in res.output
+    with session_scope(empty_db.engine) as s:
+        assert s.scalar(select(func.count()).select_from(m.Rule)) == 0
+        assert s.scalar(select(func.count()).select_from(m.Service)) == 0
+
+
+def test_helpline_console_script_mounts_kb() -> None:
+    proc = subprocess.run([sys.executable, "-m", "helpline.cli", "kb", "evaluate", "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "--profile" in proc.stdout
