@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import Boolean, ColumnElement, TextClause, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from knowledge import models as m
@@ -117,20 +118,40 @@ def _indexed_radius_search(session: Session, country: str | None, category: str,
                            offset: int, page: int, per_page: int,
                            include_samples: bool) -> ServicePage:
     """Category + radius search on the narrow search index (one index range scan)."""
-    ix = m.ServiceSearch
     lat, lon = near
     min_lat, max_lat, min_lon, max_lon = _box(lat, lon, radius_km)
-    conds: list[ColumnElement[bool]] = [ix.category == category]
+    params: dict[str, Any] = {"category": category, "min_lat": min_lat, "max_lat": max_lat,
+                              "min_lon": min_lon, "max_lon": max_lon}
     if country:
-        conds.append(ix.country == country.upper())
+        params["country"] = country.upper()
     if not include_samples:
-        conds.append(ix.is_sample.is_(False))
-    conds += [ix.lat.between(min_lat, max_lat), ix.lon.between(min_lon, max_lon)]
+        params["sample"] = False
     if language:
-        conds.append(ix.languages.contains(f"|{language}|"))
-    conn = session.connection()
-    candidates = conn.execute(select(ix.service_id, ix.lat, ix.lon).where(*conds)).all()
+        params["language"] = f"%|{language}|%"
+    stmt = _candidate_sql(bool(country), not include_samples, bool(language))
+    candidates = session.connection().execute(stmt, params).all()
     return _nearest_page(session, candidates, lat, lon, radius_km, offset, page, per_page)
+
+
+@lru_cache(maxsize=8)
+def _candidate_sql(by_country: bool, no_samples: bool, by_language: bool) -> TextClause:
+    """Plain SQL for the hot search path: building SQLAlchemy expressions per call costs
+    more than the index scan itself."""
+    where = ["category = :category"]
+    if by_country:
+        where.append("country = :country")
+    if no_samples:
+        where.append("is_sample = :sample")
+    where += ["lat BETWEEN :min_lat AND :max_lat", "lon BETWEEN :min_lon AND :max_lon"]
+    if by_language:
+        where.append("languages LIKE :language")
+    stmt = text("SELECT service_id, lat, lon FROM service_search WHERE " + " AND ".join(where))
+    return stmt.bindparams(bindparam("sample", type_=Boolean)) if no_samples else stmt
+
+
+_FETCH_PAGE = text(
+    "SELECT " + ", ".join(c.name for c in _SERVICES.c) + " FROM services WHERE id IN :ids"
+).bindparams(bindparam("ids", expanding=True)).columns(*_SERVICES.c)
 
 
 def _nearest_page(session: Session, candidates: Sequence[Any], lat: float, lon: float,
@@ -147,9 +168,7 @@ def _nearest_page(session: Session, candidates: Sequence[Any], lat: float, lon: 
     chosen = hits[offset:offset + per_page]
     if not chosen:
         return ServicePage([], len(hits), page, per_page)
-    conn = session.connection()
-    rows = conn.execute(select(_SERVICES).where(
-        _SERVICES.c.id.in_([sid for _, sid in chosen]))).all()
+    rows = session.connection().execute(_FETCH_PAGE, {"ids": [sid for _, sid in chosen]}).all()
     by_id = {r.id: r for r in rows}
     return ServicePage([_row_to_service(by_id[sid], d) for d, sid in chosen], len(hits), page,
                        per_page)

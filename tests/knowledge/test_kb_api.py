@@ -180,6 +180,12 @@ def test_samples_never_reach_users_by_default(session) -> None:
         assert not any(s.is_sample for s in page.items)
     demo = search_services(session, country="DO", category="legal_aid", include_samples=True)
     assert any(s.is_sample for s in demo.items)
+    near = search_services(session, category="legal_aid", near=(18.48, -69.93), radius_km=20,
+                           include_samples=True, per_page=50)
+    assert "sample-do-legal" in [s.id for s in near.items]
+    hidden = search_services(session, category="legal_aid", near=(18.48, -69.93),
+                             radius_km=20, per_page=50)
+    assert "sample-do-legal" not in [s.id for s in hidden.items] and hidden.total >= 1
 
 
 def test_search_index_follows_edits_and_retirement(fresh_db) -> None:
