@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
     args = parser.parse_args(argv)
     backends = args.backend or ["sqlite", "postgresql"]
-    console = Console()
+    console = Console(width=130)
     rows: list[tuple] = []
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "listings.csv"
