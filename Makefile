@@ -39,7 +39,7 @@ setup: $(VENV)/.stamp $(RASA_VENV)/.stamp locales/.stamp ## build both environme
 train: setup ## train the Rasa model if its data or config changed
 	@$(PY) -m helpline.training
 
-run: setup train ## set up what is missing, then start rasa, actions and gateway (Ctrl-C stops all)
+run: setup ## set up what is missing, then start rasa, actions and gateway (Ctrl-C stops all)
 	@$(PY) -m helpline.cli kb migrate
 	@$(PY) -m helpline.cli kb seed
 	@$(PY) -m helpline.supervisor

@@ -20,7 +20,7 @@ import yaml
 
 from helpline.paths import BOT_DIR, ROOT, VAR_DIR
 from helpline.settings import Settings, get_settings
-from helpline.training import model_path, rasa_env
+from helpline.training import rasa_env, train
 
 PY = Path(sys.executable)
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -179,10 +179,7 @@ class Stack:
 
 def main() -> int:
     settings = get_settings()
-    model = model_path()
-    if not model.exists():
-        print(f"no trained model at {model}; run `make train` first", file=sys.stderr)
-        return 1
+    model = train()
     stack = Stack(settings, model)
     stopping = False
 
