@@ -50,3 +50,29 @@ def test_heldout_intent_accuracy(model: Path) -> None:
     assert report["overall"] >= 0.95, report["overall"]
     for lang, accuracy in report["per_language"].items():
         assert accuracy >= 0.92, (lang, accuracy)
+
+
+def _examples(directory: Path) -> dict[str, set[str]]:
+    import unicodedata
+
+    import yaml
+
+    def norm(text: str) -> str:
+        folded = unicodedata.normalize("NFKD", text.lower())
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+        return " ".join("".join(c if c.isalnum() else " " for c in folded).split())
+
+    found: dict[str, set[str]] = {}
+    for path in sorted(directory.glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    found.setdefault(norm(line.strip()[2:]), set()).add(path.stem)
+    return found
+
+
+def test_heldout_lines_never_appear_in_training() -> None:
+    training = _examples(BOT_DIR / "data" / "nlu")
+    heldout = _examples(BOT_DIR / "tests" / "nlu_heldout")
+    leaked = sorted(set(training) & set(heldout))
+    assert not leaked, f"{len(leaked)} held-out lines are also training lines: {leaked[:10]}"
