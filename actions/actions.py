@@ -7,6 +7,7 @@ help gets emergency numbers before anything else, even when the NLU model misrea
 from __future__ import annotations
 
 import asyncio
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -21,13 +22,17 @@ from actions.replies import Reply
 Answer = Callable[[Context, Reply], None]
 
 
-class HelplineAction(Action):
+class HelplineAction(Action, metaclass=ABCMeta):
     """Base: build the context, put safety first, answer, send, return slot events."""
 
     action_name: ClassVar[str] = ""
-    answer: ClassVar[Answer]
     # Domain answers still follow the emergency numbers; small talk does not.
-    answers_after_danger: ClassVar[bool] = True
+    answers_after_danger: ClassVar[bool] = False
+
+    @staticmethod
+    @abstractmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        """Queue this action's own answer."""
 
     def name(self) -> str:
         return self.action_name
@@ -43,12 +48,12 @@ class HelplineAction(Action):
     def respond(self, ctx: Context, reply: Reply) -> None:
         kind = safety.danger_kind(ctx)
         if kind is None:
-            type(self).answer(ctx, reply)
+            self.answer(ctx, reply)
             return
         safety.answer_danger(ctx, reply, kind)
         if ctx.country and self.answers_after_danger and ctx.intent not in safety.DANGER_INTENTS:
             awaiting = ctx.slot("awaiting")
-            type(self).answer(ctx, reply)
+            self.answer(ctx, reply)
             ctx.set("awaiting", awaiting)
 
 
@@ -56,97 +61,30 @@ def _ignore(ctx: Context, reply: Reply) -> None:
     """Safety intents are answered entirely by `answer_danger` in the base class."""
 
 
-class ActionSafety(HelplineAction):
-    action_name = "action_safety"
-    answer = _ignore
+def _action(name: str, answer: Answer, answers_after_danger: bool = False
+            ) -> type[HelplineAction]:
+    class_name = "".join(part.title() for part in name.split("_"))
+    return type(class_name, (HelplineAction,), {
+        "action_name": name, "answer": staticmethod(answer),
+        "answers_after_danger": answers_after_danger, "__module__": __name__,
+    })
 
 
-class ActionAnswerTopic(HelplineAction):
-    action_name = "action_answer_topic"
-    answer = rights.answer_rights
-
-
-class ActionConsularHelp(HelplineAction):
-    action_name = "action_consular_help"
-    answer = services.answer_consular
-
-
-class ActionFindService(HelplineAction):
-    action_name = "action_find_service"
-    answer = services.answer_find_service
-
-
-class ActionPrivacy(HelplineAction):
-    action_name = "action_privacy"
-    answer = privacy.answer_privacy
-
-
-class ActionDeleteMyData(HelplineAction):
-    action_name = "action_delete_my_data"
-    answer = privacy.answer_delete_request
-    answers_after_danger = False
-
-
-class ActionRequestHuman(HelplineAction):
-    action_name = "action_request_human"
-    answer = privacy.answer_handoff
-
-
-class ActionChooseLanguage(HelplineAction):
-    action_name = "action_choose_language"
-    answer = conversation.answer_choose_language
-    answers_after_danger = False
-
-
-class ActionInform(HelplineAction):
-    action_name = "action_inform"
-    answer = conversation.answer_inform
-    answers_after_danger = False
-
-
-class ActionGreet(HelplineAction):
-    action_name = "action_greet"
-    answer = conversation.answer_greet
-    answers_after_danger = False
-
-
-class ActionGoodbye(HelplineAction):
-    action_name = "action_goodbye"
-    answer = conversation.answer_goodbye
-    answers_after_danger = False
-
-
-class ActionThank(HelplineAction):
-    action_name = "action_thank"
-    answer = conversation.answer_thank
-    answers_after_danger = False
-
-
-class ActionAffirm(HelplineAction):
-    action_name = "action_affirm"
-    answer = conversation.answer_affirm
-    answers_after_danger = False
-
-
-class ActionDeny(HelplineAction):
-    action_name = "action_deny"
-    answer = conversation.answer_deny
-    answers_after_danger = False
-
-
-class ActionBotChallenge(HelplineAction):
-    action_name = "action_bot_challenge"
-    answer = conversation.answer_bot_challenge
-    answers_after_danger = False
-
-
-class ActionHelp(HelplineAction):
-    action_name = "action_help"
-    answer = conversation.answer_help
-    answers_after_danger = False
-
-
-class ActionMenu(HelplineAction):
-    action_name = "action_menu"
-    answer = conversation.answer_menu
-    answers_after_danger = False
+# name, answer, and whether a domain answer still follows emergency numbers
+ActionSafety = _action("action_safety", _ignore)
+ActionAnswerTopic = _action("action_answer_topic", rights.answer_rights, True)
+ActionConsularHelp = _action("action_consular_help", services.answer_consular, True)
+ActionFindService = _action("action_find_service", services.answer_find_service, True)
+ActionPrivacy = _action("action_privacy", privacy.answer_privacy, True)
+ActionRequestHuman = _action("action_request_human", privacy.answer_handoff, True)
+ActionDeleteMyData = _action("action_delete_my_data", privacy.answer_delete_request)
+ActionChooseLanguage = _action("action_choose_language", conversation.answer_choose_language)
+ActionInform = _action("action_inform", conversation.answer_inform)
+ActionGreet = _action("action_greet", conversation.answer_greet)
+ActionGoodbye = _action("action_goodbye", conversation.answer_goodbye)
+ActionThank = _action("action_thank", conversation.answer_thank)
+ActionAffirm = _action("action_affirm", conversation.answer_affirm)
+ActionDeny = _action("action_deny", conversation.answer_deny)
+ActionBotChallenge = _action("action_bot_challenge", conversation.answer_bot_challenge)
+ActionHelp = _action("action_help", conversation.answer_help)
+ActionMenu = _action("action_menu", conversation.answer_menu)
