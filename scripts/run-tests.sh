@@ -10,9 +10,13 @@ scripts/services.sh
 
 echo "==> training the model if data or config changed"
 .venv/bin/python -m helpline.training
+echo "==> model ready after ${SECONDS} s"
 
 echo "==> Rasa-environment tests (custom NLU components, tracker store)"
 .venv-rasa/bin/python -m pytest bot/tests -q -p no:cacheprovider
 
 echo "==> main test suite"
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+status=0
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@" || status=$?
+echo "==> test script finished after ${SECONDS} s"
+exit $status
