@@ -57,7 +57,8 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         """Delete every stored event of one sender; returns how many rows went."""
         with self.session_scope() as session:
             result = session.execute(
-                sa.delete(self.SQLEvent).where(self.SQLEvent.sender_id == sender_id)
+                sa.delete(self.SQLEvent).where(self.SQLEvent.sender_id == sender_id),
+                execution_options={"synchronize_session": False},
             )
             session.commit()
             return int(result.rowcount or 0)
@@ -72,7 +73,10 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
                 .group_by(event.sender_id)
                 .having(sa.func.max(event.timestamp) < cutoff)
             )
-            result = session.execute(sa.delete(event).where(event.sender_id.in_(expired)))
+            result = session.execute(
+                sa.delete(event).where(event.sender_id.in_(expired)),
+                execution_options={"synchronize_session": False},
+            )
             session.commit()
             removed = int(result.rowcount or 0)
         if removed:
