@@ -45,7 +45,8 @@ def erase_now(ctx: Context, reply: Reply) -> None:
 def answer_handoff(ctx: Context, reply: Reply) -> None:
     _ = ctx._
     handoff.request_handoff(kb.engine(), ctx.tracker.sender_id, ctx.lang, ctx.country,
-                            ctx.slot("pending_intent") or ctx.intent)
+                            ctx.slot("pending_intent") or ctx.intent,
+                            retention_days=get_settings().retention_days)
     reply.say(_("I have asked a person from our team to answer you here. They will write in this "
                 "same chat as soon as they can; you do not need to do anything else."))
     reply.say(_("If you are in danger, do not wait: call the emergency number."))

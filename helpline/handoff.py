@@ -29,10 +29,22 @@ def ensure_schema(engine: Engine) -> None:
     metadata.create_all(engine, tables=[handoffs])
 
 
-def request_handoff(engine: Engine, sender_id: str, language: str, country: str | None,
-                    topic: str | None) -> int:
-    """Queue a conversation for a human; an open request for the same sender is reused."""
+def purge_expired(engine: Engine, retention_days: int) -> int:
+    """Delete requests older than the retention period; returns how many went."""
     ensure_schema(engine)
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=retention_days)
+    with engine.begin() as conn:
+        return int(conn.execute(handoffs.delete().where(handoffs.c.requested_at < cutoff))
+                   .rowcount or 0)
+
+
+def request_handoff(engine: Engine, sender_id: str, language: str, country: str | None,
+                    topic: str | None, retention_days: int = 30) -> int:
+    """Queue a conversation for a human; an open request for the same sender is reused.
+
+    Requests older than `retention_days` are purged first, as conversations are.
+    """
+    purge_expired(engine, retention_days)
     with engine.begin() as conn:
         existing = conn.execute(
             sa.select(handoffs.c.id).where(handoffs.c.sender_id == sender_id,
