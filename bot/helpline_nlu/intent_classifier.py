@@ -68,9 +68,9 @@ def _matcher() -> Any:
     return _MATCHER
 
 
-def cue_document(text: str, use_entities: bool = True) -> str:
+def cue_document(text: str, use_entities: bool = True, use_concepts: bool = True) -> str:
     """The space-separated cue tokens of one message (never empty)."""
-    tokens = cue_tokens(text)
+    tokens = cue_tokens(text, use_concepts)
     if use_entities:
         tokens += _entity_tokens(text)
     return " ".join(tokens)
@@ -117,7 +117,10 @@ class NgramFeatures:
     def documents(self, texts: Sequence[str]) -> list[tuple[str, str]]:
         """(normalised text, cue document) of each text: what the vectorizers read."""
         use_entities = bool(self.config["entity_cues"])
-        return [(normalise(text), cue_document(text, use_entities)) for text in texts]
+        use_concepts = bool(self.config["concept_cues"])
+        return [
+            (normalise(text), cue_document(text, use_entities, use_concepts)) for text in texts
+        ]
 
     def fit_transform(self, documents: Sequence[tuple[str, str]]) -> sp.csr_matrix:
         """Fits every vectorizer on `documents` and returns their weighted features."""
@@ -299,11 +302,12 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         return {
             "char_ngram_range": [1, 5],
             "word_ngram_range": [1, 2],
-            "word_weight": 0.3,
+            "word_weight": 0.5,
             "cue_weight": 0.4,
             "entity_cues": True,
+            "concept_cues": True,
             "min_df": 1,
-            "C": 1.0,
+            "C": 1.5,
             "class_weight": None,
             "calibration_folds": 3,
             "default_scale": 5.0,

@@ -14,7 +14,7 @@ from helpline_nlu.intent_classifier import (
     fit_scale,
     softmax,
 )
-from helpline_nlu.normalise import cue_tokens, normalise
+from helpline_nlu.normalise import concepts, cue_tokens, normalise
 
 EXAMPLES: dict[str, list[str]] = {
     "ask_health": [
@@ -50,8 +50,30 @@ def config(**overrides: object) -> dict[str, object]:
 def test_normalise_folds_case_accents_and_repeated_letters() -> None:
     assert normalise("  ÁYUDAAAA   POR favor ") == "ayudaa por favor"
     assert normalise("j'ai perdu mon passeport") == "j ai perdu mon passeport"
-    assert cue_tokens("medico?") == ["len_1", "question"]
+    assert cue_tokens("medico?", with_concepts=False) == ["len_1", "question"]
+    assert cue_tokens("medico?") == ["len_1", "question", "c_doctor"]
     assert cue_tokens("one two three four five six seven") == ["len_long"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "perdí mi pasaporte",
+        "I lost my passport",
+        "perdi meu passaporte",
+        "j'ai perdu mon passeport",
+        "m pèdi paspò m",
+    ],
+)
+def test_concepts_are_shared_across_languages(text: str) -> None:
+    assert {"passport", "lost"} <= set(concepts(normalise(text)))
+
+
+def test_concepts_read_french_elisions_and_whole_words_only() -> None:
+    assert "hospital" in concepts(normalise("lhopital le plus proche"))
+    assert "asylum" in concepts(normalise("jai raté mon audience dasile"))
+    assert "bot" not in concepts(normalise("jai besoin d'aide"))  # "ai" needs to stand alone
+    assert concepts(normalise("")) == []
 
 
 def test_fit_scale_recovers_the_temperature_of_sampled_labels() -> None:
