@@ -57,6 +57,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "matricul*", "inscri*", "enrol*", "enskri*", "cupo*", "vaga", "vagas",
     ),
     "study": (
+        "aprann*", "aprend*", "learn*", "apprend*", "li ak ekri", "leer y escribir",
+        "ler e escrever", "lire et ecrire", "egzamen*", "exam*", "examen*", "enem", "prova*",
+        "bak", "bac",
         "estudi*", "study*", "studies", "studying", "estud*", "etudi*", "etid*", "univers*",
         "curso*", "course*", "cours", "alfabetiz*", "alphab*", "diploma*", "diplom*", "titulo*",
         "bachiller*", "homolog*", "revalid*",
@@ -71,6 +74,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "bebe*", "baby",
     ),
     "embassy": (
+        "konsil*",
+        "travel document", "laissez passer", "salvoconducto*", "lese pase",
         "embaja*", "embass*", "embaix*", "ambassad*", "anbasad*", "consul*", "konsila*",
         "konsula*",
     ),
@@ -100,6 +105,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "residen*", "rezidan*", "sejou*", "estancia*", "estadia*",
     ),
     "regularise": (
+        "ppt", "overstay*", "reunific*", "reagrup*", "regroupement", "rejwenn fanmi", "residency",
+        "tarjeta de residencia",
         "regulariz*", "regularis*", "regilariz*", "legaliz*", "amnist*", "tps", "daca",
         "green card", "renov*", "renew*", "renouvel*", "renouvl*", "prolong*", "prolonj*",
         "estatus*", "status", "estati*",
@@ -112,6 +119,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "protec*", "protek*", "conare", "comar", "ofpra", "cnda", "acnur", "unhcr",
     ),
     "persecution": (
+        "credible fear", "miedo creible", "protest*", "manifest*", "opposit*", "opositor*",
+        "politic*", "lgbt*", "gay", "trans", "homosex*",
         "persegu*", "persecut*", "persecu*", "pesekis*", "amenaz*", "threat*", "menac*", "amea*",
         "menas*", "mata*", "kill*", "tuer", "tue", "touye*", "matar",
     ),
@@ -124,6 +133,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "narco*", "extors*",
     ),
     "wages": (
+        "tips", "propina*", "gorjeta*", "pourboire*", "paycheck", "cheque*", "fiche de paie",
+        "holerite*", "owes", "debe", "doit",
         "salario*", "sueldo*", "salary*", "wage*", "wages", "salaire*", "pago*", "pagar*",
         "pagaron", "pagam*", "paid", "pay", "payment", "paye*", "peye*", "pagamento*", "quincena*",
         "rescis*", "liquidac*", "indemn*", "finiquito*",
@@ -133,6 +144,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "empregador*", "employeur*", "manager*", "gerente*", "dueno*",
     ),
     "job": (
+        "union", "sindicat*", "syndicat*", "sendika*", "supervisor*", "capataz*", "contractor*",
+        "contratista*", "hire*", "contrat*", "entrevist*", "interview*",
         "trabaj*", "work*", "job*", "trabalh*", "travail*", "travay*", "emple*", "empreg*",
         "emploi*", "chamba*", "faena*", "obra*", "usine*", "fabrica*", "fabri*", "factory*",
         "fazenda*", "finca*", "granja*", "farm*",
@@ -151,6 +164,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "viejo*",
     ),
     "social_security": (
+        "afp", "totaliz*", "ssi", "medicare", "itin", "impuesto*", "taxes", "tax", "imposto*",
+        "impot*", "enpo",
         "cotiza*", "contribu*", "aporte*", "cotisation*", "kotiza*", "seguro social",
         "seguridad social", "securite sociale", "social security", "seguridade social",
         "previdencia", "inss", "imss", "iess", "sekirite sosyal*", "convenio*", "convention*",
@@ -158,6 +173,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "subsid*", "beneficio*", "benefit*", "allocation*", "alokasyon*",
     ),
     "violence": (
+        "bruis*", "moreton*", "hematom*", "insult*", "grit*", "scream*", "lick", "suegr*", "sogr*",
+        "belle mere", "belme", "humill*", "humili*",
         "violencia*", "violence*", "violenc*", "vyolans*", "abus*", "abuse*", "maltrat*",
         "agresi*", "agress*", "harcel*", "acos*", "harass*", "assedi*", "ameaca*", "intimid*",
     ),
@@ -175,6 +192,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "menaj*", "novio*", "novia*", "namorad*", "ex", "mennaj*", "madanm*", "konpayon*",
     ),
     "now": (
+        "anmwe", "sekou*", "secours", "mayday", "socorr*",
+        "911", "112", "190", "192", "193", "136", "117", "114", "ambulanc*", "anbilans*",
+        "bomber*", "pompier*", "ponpye*",
         "ahora*", "now", "agora", "maintenant", "kounye*", "urgent*", "ijan*", "rapido*", "vite",
         "vit", "ya", "ja", "rapid*", "pronto", "socorro", "help me", "ayudenme", "auxilio",
     ),
@@ -186,6 +206,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "poison*",
     ),
     "attack": (
+        "machet*", "kout kouto", "kout zam",
         "attaq*", "etrangl*", "strangl*", "estrangul*", "trangle*", "brul*", "burn*", "queman*",
         "queim*", "blesse*", "injur*", "herid*", "ferid*",
         "armad*", "arma", "armas", "gun*", "cuchill*", "knife*", "faca*", "couteau*", "kouto*",
@@ -202,6 +223,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "migra", "ice", "cbp", "pf", "agents", "agentes",
     ),
     "detained": (
+        "selil*", "rafl*", "redada*", "raid*", "batida*",
         "arrest*", "deten*", "detain*", "preso*", "presa", "prison*", "jail*", "carcel*",
         "cadeia*", "arete*", "arret*", "prizon*", "kacho*", "celda*", "cell*", "custod*",
         "detention*", "detencion*", "detencao*", "retenu*", "interrog*", "centro de detencion*",
@@ -258,6 +280,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "imigracao", "imigrasyon*", "ice",
     ),
     "delete": (
+        "gone", "get rid", "clear*", "wipe*", "start over", "limpi*", "limpa*", "netwaye*",
         "disparai*", "detrui*",
         "borr*", "elimin*", "delet*", "erase*", "remove*", "apag*", "suprim*", "effac*", "efase*",
         "olvid*", "forget*", "esquec*", "oubli*", "bliye*", "destru*", "destroy*",
@@ -313,12 +336,16 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "negativo", "nenhum", "ninguno",
     ),
     "trafficking": (
+        "restavek*", "eksplwat*", "vann", "venden", "vendieron", "venderam", "vendem",
         "traite", "vendu*", "sold", "vendid*", "marabout*",
         "trata*", "traffick*", "trafic*", "trafik*", "explota*", "exploit*", "explora*", "esclav*",
         "slave*", "escrav*", "esklav*", "prostitu*", "coyote*", "pollero*", "reclut*", "recruit*",
         "recrut*", "promet*", "promis*", "promise*",
     ),
     "confined": (
+        "chape", "chapp*", "veye*", "fuir",
+        "run away", "huir", "fugir", "enfuir", "menfuir", "kouri ale", "watching", "vigila*",
+        "cant go out", "no salgo",
         "encerr*", "locked", "lock*", "tranca*", "trancad*", "enferme*", "fenmen*", "kidnap*",
         "retien*", "retain*", "retem*", "salir", "leave", "sair", "sortir", "soti*", "escapar",
         "escape*", "chapar", "kouri*",
