@@ -11,6 +11,7 @@ model is stored as plain arrays (npz) and vocabularies (JSON), no pickles.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -166,6 +167,17 @@ class NgramFeatures:
                 vectorizer.idf_ = idfs[name]
 
 
+def package_fingerprint(package: Path | None = None) -> str:
+    """SHA-256 over a package's (default: this one's) Python files and lexicon data, in order."""
+    package = package or Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json"):
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def softmax(scores: np.ndarray, scale: float) -> np.ndarray:
     """Row-wise softmax of `scale * scores`."""
     z = scores * scale
@@ -319,6 +331,12 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
     def required_packages() -> list[str]:
         """Packages the component imports."""
         return ["sklearn", "scipy", "numpy"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Hash of the package's code and lexicons: editing them retrains instead of reusing a
+        cached model (Rasa's cache key otherwise covers only config and training data)."""
+        return package_fingerprint()
 
     def __init__(
         self,

@@ -110,6 +110,20 @@ def test_too_few_examples_for_calibration_keep_the_default_scale() -> None:
     assert model.predict_proba(["hola"]).shape == (1, 3)
 
 
+def test_fingerprint_follows_the_package_code(tmp_path: Path) -> None:
+    from helpline_nlu.intent_classifier import package_fingerprint
+
+    assert NgramIntentClassifier.fingerprint_addon({}) == package_fingerprint()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "normalise.py").write_text("A = 1\n", encoding="utf-8")
+    (tmp_path / "data" / "words.yaml").write_text("a: b\n", encoding="utf-8")
+    before = package_fingerprint(tmp_path)
+    (tmp_path / "notes.txt").write_text("not code", encoding="utf-8")
+    assert package_fingerprint(tmp_path) == before
+    (tmp_path / "data" / "words.yaml").write_text("a: c\n", encoding="utf-8")
+    assert package_fingerprint(tmp_path) != before
+
+
 def test_model_needs_two_intents() -> None:
     with pytest.raises(ValueError):
         NgramIntentModel(config()).fit(["hola", "hello"], ["greet", "greet"])
