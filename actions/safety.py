@@ -73,19 +73,17 @@ def answer_danger(ctx: Context, reply: Reply, kind: str) -> None:
                   "have the right to protection whatever your migration status.")
     from knowledge.api import hotlines
 
+    found = []
     if ctx.country:
         with kb.session() as s:
             found = hotlines(s, ctx.country, purposes=PURPOSES[kind])
-        lines = [hotline_line(ctx, h) for h in found]
+    if found:
         where = country_label(ctx.country, ctx.lang)
-        if lines:
-            reply.say(intro + "\n\n" + _("Numbers in {country}:").format(country=where)
-                      + "\n" + "\n".join(lines))
-        else:
-            reply.say(intro + "\n\n" + _("I have no confirmed numbers for {country} yet. Call the "
-                                         "local emergency number or go to the nearest police "
-                                         "station or hospital.").format(country=where))
+        reply.say(intro + "\n\n" + _("Numbers in {country}:").format(country=where)
+                  + "\n" + "\n".join(hotline_line(ctx, h) for h in found))
     else:
+        # Country unknown, or one we hold no numbers for (possibly a place the message only
+        # mentioned): numbers must still come first, so list every emergency number we have.
         with kb.session() as s:
             general = []
             for code in SEED_COUNTRIES:
@@ -102,7 +100,7 @@ def answer_danger(ctx: Context, reply: Reply, kind: str) -> None:
     elif kind == "violence":
         reply.say(_("If you can, go to a safe place with people you trust. Health services must "
                     "treat you even without papers."))
-    ctx.set("awaiting", "human_offer" if ctx.country else "country,human_offer")
+    ctx.set("awaiting", "human_offer" if found else "country,human_offer")
     reply.say(_("Would you like a person from our team to contact you here?"),
               buttons=[{"title": _("Yes, please"), "payload": "/affirm"},
                        {"title": _("Not now"), "payload": "/deny"}])

@@ -167,3 +167,11 @@ def test_dates_are_written_for_people() -> None:
     day = dt.date(2026, 11, 28)
     assert date_label(day, "es") == "28 de noviembre de 2026"
     assert date_label(day, "ht") == "28 novanm 2026"
+
+
+async def test_danger_in_a_country_without_numbers_still_gets_numbers(knowledge_base: str) -> None:
+    tracker = make_tracker("in_mexico_spanish", text="me trajeron de venezuela y no me dejan salir",
+                           intent="report_trafficking", slots={"country": "SR"})
+    texts, _, events = await run_action(a.ActionSafety(), tracker)
+    assert hotline_numbers(knowledge_base, "MX", ["emergency"])[0] in texts[0]
+    assert slot_events(events)["awaiting"] == "country,human_offer"
