@@ -24,6 +24,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "psycholog*", "sikolog*",
     ),
     "hospital": (
+        "tarjeta sanitaria", "carte vitale", "eco", "ecograf*", "ultrassom*", "ultrasound*",
+        "inhalador*", "inhaler*",
+        "upa", "ubs", "utente", "sns", "gp", "essalud", "eps", "sisben", "ramq", "pami", "ame",
+        "cesfam", "posto", "consultorio*", "dispensaire*", "dispansè",
         "hospital*", "hopital*", "lopital*", "clinic*", "clinica*", "klinik*", "centro de salud*",
         "centro de saude", "posto de saude", "sant sante", "emergencia*", "urgencias",
     ),
@@ -57,6 +61,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "matricul*", "inscri*", "enrol*", "enskri*", "cupo*", "vaga", "vagas",
     ),
     "study": (
+        "eja", "encceja", "prouni", "supletivo*", "senai", "pronatec", "serie", "ensino",
+        "primaria", "secundaria", "preparatoria", "prepa", "icfes", "sep", "apostill*",
+        "transcript*", "boletin*", "historico escolar", "francisation", "formation*",
+        "bolsa de estudo*", "beca*", "bourse*",
         "aprann*", "aprend*", "learn*", "apprend*", "li ak ekri", "leer y escribir",
         "ler e escrever", "lire et ecrire", "egzamen*", "exam*", "examen*", "enem", "prova*",
         "bak", "bac",
@@ -105,6 +113,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "residen*", "rezidan*", "sejou*", "estancia*", "estadia*",
     ),
     "regularise": (
+        "rnm", "crnm", "sismigra", "migraciones", "pep", "ptp", "cedula de extranjeria",
+        "carne de extranjeria", "nie", "tie", "arraigo", "uscis", "ircc", "inm", "sef", "aima",
+        "pfsi", "manifestacao de interesse", "indeferi*", "recurso*", "appeal*", "recours*",
         "ppt", "overstay*", "reunific*", "reagrup*", "regroupement", "rejwenn fanmi", "residency",
         "tarjeta de residencia",
         "regulariz*", "regularis*", "regilariz*", "legaliz*", "amnist*", "tps", "daca",
@@ -115,7 +126,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "deport*", "expuls*", "depote*", "rapatri*", "devolv*", "devolver",
     ),
     "asylum": (
-        "asilo*", "asylum*", "asile*", "azil*", "refugi*", "refugee*", "refijye*", "refuj*",
+        "sisconare", "conare", "credible fear", "comar", "ofpra", "non refoulement",
+        "asilo*", "asylum*", "asile*", "azil*", "refugiad*", "refugie*", "refugee*", "refijye*",
+        "refuj*",
         "protec*", "protek*", "conare", "comar", "ofpra", "cnda", "acnur", "unhcr",
     ),
     "persecution": (
@@ -133,6 +146,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "narco*", "extors*",
     ),
     "wages": (
+        "fgts", "aviso previo", "ferias", "vacaciones", "vacation*", "conges", "aguinaldo",
+        "decimo terceiro", "13o", "prima", "cesantia*", "clt",
         "tips", "propina*", "gorjeta*", "pourboire*", "paycheck", "cheque*", "fiche de paie",
         "holerite*", "owes", "debe", "doit",
         "salario*", "sueldo*", "salary*", "wage*", "wages", "salaire*", "pago*", "pagar*",
@@ -164,6 +179,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "viejo*",
     ),
     "social_security": (
+        "cnis", "bpc", "loas", "auxilio doenca", "auxilio acidente", "salario maternidade",
+        "certificado de deslocamento", "dattai", "ssa", "cpp", "rrq", "afore*", "fonasa", "ips",
+        "essalud", "colpensiones", "ivss", "onp", "anses",
         "afp", "totaliz*", "ssi", "medicare", "itin", "impuesto*", "taxes", "tax", "imposto*",
         "impot*", "enpo",
         "cotiza*", "contribu*", "aporte*", "cotisation*", "kotiza*", "seguro social",
@@ -173,6 +191,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "subsid*", "beneficio*", "benefit*", "allocation*", "alokasyon*",
     ),
     "violence": (
+        "orden de alejamiento", "relaciones", "a cambio",
+        "maria da penha", "medida protetiva", "medida de proteccion", "orden de proteccion",
+        "ordonnance de protection", "restraining order", "protection order", "delegacia da mulher",
+        "180", "lod pwoteksyon",
         "bruis*", "moreton*", "hematom*", "insult*", "grit*", "scream*", "lick", "suegr*", "sogr*",
         "belle mere", "belme", "humill*", "humili*",
         "violencia*", "violence*", "violenc*", "vyolans*", "abus*", "abuse*", "maltrat*",
@@ -199,6 +221,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "vit", "ya", "ja", "rapid*", "pronto", "socorro", "help me", "ayudenme", "auxilio",
     ),
     "dying": (
+        "sos", "apunal*", "stab*", "poignard*", "esfaque*", "ahorc*", "enforc*", "matarse",
+        "suicid*", "kill myself", "me mato", "me matar", "swisid*",
         "avale*", "swallow*", "trag*",
         "muri*", "muer*", "dying", "die", "dies", "dead", "morr*", "mort*", "mourir", "meurt",
         "mouri*", "sangr*", "bleed*", "sangue", "saign*", "senyen*", "desmay*", "faint*",
@@ -223,6 +247,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "migra", "ice", "cbp", "pf", "agents", "agentes",
     ),
     "detained": (
+        "cie", "reten", "patrulla*", "juzga*", "juicio*", "trial", "proces",
+        "deportacion voluntaria", "salida voluntaria", "voluntary departure",
         "selil*", "rafl*", "redada*", "raid*", "batida*",
         "arrest*", "deten*", "detain*", "preso*", "presa", "prison*", "jail*", "carcel*",
         "cadeia*", "arete*", "arret*", "prizon*", "kacho*", "celda*", "cell*", "custod*",
@@ -336,6 +362,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "negativo", "nenhum", "ninguno",
     ),
     "trafficking": (
+        "aliciamento", "aliciad*", "garimpo*", "carvoaria*", "boate*", "empreiteira*", "zairyu",
+        "servidumbre", "criad*", "restavek", "sirvienta*", "servant*", "bonne a tout faire",
         "restavek*", "eksplwat*", "vann", "venden", "vendieron", "venderam", "vendem",
         "traite", "vendu*", "sold", "vendid*", "marabout*",
         "trata*", "traffick*", "trafic*", "trafik*", "explota*", "exploit*", "explora*", "esclav*",
