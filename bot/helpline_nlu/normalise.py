@@ -113,6 +113,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "residen*", "rezidan*", "sejou*", "estancia*", "estadia*",
     ),
     "regularise": (
+        "statut*", "dossier*", "expediente*", "processo*", "case status", "mon dossier",
         "rnm", "crnm", "sismigra", "migraciones", "pep", "ptp", "cedula de extranjeria",
         "carne de extranjeria", "nie", "tie", "arraigo", "uscis", "ircc", "inm", "sef", "aima",
         "pfsi", "manifestacao de interesse", "indeferi*", "recurso*", "appeal*", "recours*",
@@ -142,10 +143,13 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "voltar", "retornar",
     ),
     "gang": (
+        "chimere*", "chime", "bandi*", "bandit*",
         "mara", "maras", "pandill*", "gang*", "faccao*", "milic*", "guerrill*", "cartel*",
         "narco*", "extors*",
     ),
     "wages": (
+        "vakans",
+        "paie*", "prime*", "conge*", "bono*", "bonus*",
         "fgts", "aviso previo", "ferias", "vacaciones", "vacation*", "conges", "aguinaldo",
         "decimo terceiro", "13o", "prima", "cesantia*", "clt",
         "tips", "propina*", "gorjeta*", "pourboire*", "paycheck", "cheque*", "fiche de paie",
@@ -175,6 +179,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "contrat*", "contract*", "kontra*", "carteira*", "registro*", "formal*",
     ),
     "pension": (
+        "rente*",
         "pension*", "jubila*", "retire*", "aposent*", "retraite*", "pansyon*", "retret*", "vejez*",
         "viejo*",
     ),
@@ -191,6 +196,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "subsid*", "beneficio*", "benefit*", "allocation*", "alokasyon*",
     ),
     "violence": (
+        "bleus", "blesse par mon", "me toucher", "tocar*", "toucher", "manyen*", "apalpa*",
+        "grope*", "touch*",
         "orden de alejamiento", "relaciones", "a cambio",
         "maria da penha", "medida protetiva", "medida de proteccion", "orden de proteccion",
         "ordonnance de protection", "restraining order", "protection order", "delegacia da mulher",
@@ -201,10 +208,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "agresi*", "agress*", "harcel*", "acos*", "harass*", "assedi*", "ameaca*", "intimid*",
     ),
     "hit": (
+        "kout pye", "kout pwen", "kout baton", "patad*", "chute*", "kick*",
         "golpe*", "pega*", "hit", "hits", "hitting", "beat*", "bat", "bate*", "batt*", "frappe*",
         "bat*", "kale*", "pwen*", "cacheta*", "slap*", "empurr*", "push*",
     ),
     "rape": (
+        "kouche avek", "kouche ave", "coucher avec", "acostarme", "transar", "pwopozisyon malonet",
         "violac*", "violar*", "violo", "violou", "violad*", "viole*", "rape*", "raped", "estupr*",
         "vyole*", "kadejak*", "abuso sexual*", "sexual*", "sexuel*", "sex*", "seks*",
     ),
@@ -221,6 +230,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "vit", "ya", "ja", "rapid*", "pronto", "socorro", "help me", "ayudenme", "auxilio",
     ),
     "dying": (
+        "klowoks", "cloro", "chlore", "bleach", "lejiv", "koulev", "snake*", "serpent*", "cobra",
+        "culebra*", "vibora*", "mordid*", "voltije", "pa bouje", "no se mueve", "not moving",
+        "bouge plus", "reyaji", "reacciona", "pont", "puente", "ponte", "bridge",
         "sos", "apunal*", "stab*", "poignard*", "esfaque*", "ahorc*", "enforc*", "matarse",
         "suicid*", "kill myself", "me mato", "me matar", "swisid*",
         "avale*", "swallow*", "trag*",
@@ -243,6 +255,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "river", "mar", "sea", "lanme*", "barco*", "boat*", "bote*", "balsa*", "rafting", "kannte",
     ),
     "police": (
+        "commissariat*", "garde a vue", "carabiner*", "comisaria*", "delegacia*", "gendarmerie*",
+        "station de police", "kazen*",
         "polic*", "police*", "polis*", "cops", "cop", "lapolis*", "guardia*", "guard*", "gendarm*",
         "migra", "ice", "cbp", "pf", "agents", "agentes",
     ),
@@ -271,6 +285,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "domi*", "noche", "tonight", "noite", "nuit", "aswe*", "cama", "bed", "techo*", "roof",
     ),
     "food": (
+        "soupe populaire", "comedor*", "olla comun", "restos du coeur", "marmita*", "cantine*",
         "comida*", "food*", "comer", "eat*", "alimento*", "aliment*", "nourriture*", "manger",
         "manje*", "fome", "hambre", "hungry", "faim", "grangou*", "desayun*", "almuerz*",
         "banco de alimentos", "cesta*",
@@ -281,6 +296,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "wise", "remitly", "pix", "zelle",
     ),
     "money": (
+        "kob", "bank*", "banco*", "banque*", "nubank", "conta", "cuenta*", "account*", "compte*",
         "dinero*", "plata", "money", "dinheiro*", "argent", "lajan*", "cash", "pesos", "dolar*",
         "dollar*", "reais", "euro*", "comision*", "commission*", "komisyon*", "tarifa*", "fee*",
         "fees", "taux", "taxa*", "tasa*", "cambio", "exchange",
@@ -290,6 +306,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "manman*", "papa", "dad", "pai", "pere",
     ),
     "data": (
+        "sistem*", "system*", "non m", "mi nombre", "my name", "meu nome", "mon nom",
         "info", "infos",
         "dato*", "data", "dado*", "donnee*", "done", "enfomasyon*", "informacion*", "information*",
         "informac*", "conversac*", "conversation*", "konvesasyon*", "chat", "mensaje*", "message*",
@@ -306,12 +323,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "imigracao", "imigrasyon*", "ice",
     ),
     "delete": (
+        "sonje", "rastro*", "trace*", "tras",
         "gone", "get rid", "clear*", "wipe*", "start over", "limpi*", "limpa*", "netwaye*",
         "disparai*", "detrui*",
         "borr*", "elimin*", "delet*", "erase*", "remove*", "apag*", "suprim*", "effac*", "efase*",
         "olvid*", "forget*", "esquec*", "oubli*", "bliye*", "destru*", "destroy*",
     ),
     "human": (
+        "responsab*", "vre", "vrai*", "verdad*", "verdade*",
         "humano*", "human*", "persona*", "person*", "pessoa*", "personne*", "real", "reel",
         "de verdad", "agent*", "ajan*", "operador*", "operator*", "asesor*", "caseworker*",
         "trabajador social", "assistente social", "assistant social", "travaye sosyal", "someone",
