@@ -104,7 +104,8 @@ def measure(rasa_url: str, rounds: int) -> list[float]:
 
 
 def start_bare(model: Path, port: int, logs: Path) -> Child:
-    child = Child("bare-rasa", [str(RASA_VENV / "bin" / "rasa"), "run", "--model", str(model),
+    child = Child("bare-rasa", [str(RASA_VENV / "bin" / "rasa"), "run", "--enable-api",
+                                "--model", str(model),
                                 "--interface", "127.0.0.1", "--port", str(port)],
                   f"http://127.0.0.1:{port}/status", rasa_env(), logs / "bare-rasa.log")
     child.start()
