@@ -87,7 +87,9 @@ def bench_stack(model: Path) -> None:
         try:
             time.sleep(2)
             bench_turns.main(settings.rasa_url, _free_port(), stack.pids())
-            print()
+            print("\nGateway overhead, one conversation at a time:")
+            bench_gateway.main(settings.rasa_url, conversations=1, turns=10, rounds=3)
+            print("\nGateway under load:")
             bench_gateway.main(settings.rasa_url)
         finally:
             stack.stop()

@@ -104,8 +104,14 @@ def measure(rasa_url: str, rounds: int) -> list[float]:
 
 
 def start_bare(model: Path, port: int, logs: Path) -> Child:
+    """Bare Rasa with the same kind of tracker store as the helpline (its own SQLite file), so
+    the comparison isolates what the action server and the knowledge base add."""
+    endpoints = logs / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump({"tracker_store": {
+        "type": "helpline_nlu.tracker_store.ErasingSQLTrackerStore", "dialect": "sqlite",
+        "db": str(logs / "bare-tracker.db")}}))
     child = Child("bare-rasa", [str(RASA_VENV / "bin" / "rasa"), "run", "--enable-api",
-                                "--model", str(model),
+                                "--model", str(model), "--endpoints", str(endpoints),
                                 "--interface", "127.0.0.1", "--port", str(port)],
                   f"http://127.0.0.1:{port}/status", rasa_env(), logs / "bare-rasa.log")
     child.start()
