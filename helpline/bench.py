@@ -64,8 +64,7 @@ def bench_train() -> None:
 def bench_stack(model: Path) -> None:
     from helpline import bench_gateway, bench_turns
     from helpline.supervisor import Stack
-    from knowledge.db import make_engine, session_scope
-    from knowledge.setup import migrate, seed
+    from knowledge.setup import prepare
 
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
         var = Path(tmp)
@@ -77,11 +76,7 @@ def bench_stack(model: Path) -> None:
             action_server_url=f"http://127.0.0.1:{actions}/webhook",
             sender_id_secret="benchmark-secret-0123456789abcdef0123",
         )
-        migrate(settings.database_url)
-        engine = make_engine(settings.database_url)
-        with session_scope(engine) as session:
-            seed(session)
-        engine.dispose()
+        prepare(settings.database_url)
         stack = Stack(settings, model, var_dir=var)
         stack.start()
         try:

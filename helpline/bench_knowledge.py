@@ -84,17 +84,12 @@ def pct(values: list[float], p: float) -> float:
 @contextmanager
 def database(backend: str) -> Iterator[str]:
     """A migrated, seeded, throw-away database URL for `backend`."""
-    from knowledge.db import make_engine, session_scope
-    from knowledge.setup import migrate, seed
+    from knowledge.setup import prepare
 
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/bench.db"
-            migrate(url)
-            engine = make_engine(url)
-            with session_scope(engine) as s:
-                seed(s)
-            engine.dispose()
+            prepare(url)
             yield url
         return
     schema = f"kbbench_{uuid.uuid4().hex[:10]}"
@@ -103,11 +98,7 @@ def database(backend: str) -> Iterator[str]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
     try:
-        migrate(url)
-        engine = make_engine(url)
-        with session_scope(engine) as s:
-            seed(s)
-        engine.dispose()
+        prepare(url)
         yield url
     finally:
         with admin.connect() as conn:

@@ -180,3 +180,16 @@ def seed(session: Session, ruleset: RuleSet | None = None) -> SeedReport:
     session.flush()
     del preloaded
     return report
+
+
+def prepare(url: str) -> SeedReport:
+    """Migrate the database at `url` to head and seed it, in one call (tests, benchmarks)."""
+    from knowledge.db import make_engine, session_scope
+
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return seed(session)
+    finally:
+        engine.dispose()

@@ -17,15 +17,10 @@ TRACKERS = Path(__file__).parent / "trackers"
 
 @pytest.fixture(scope="session")
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from knowledge.db import make_engine, session_scope
-    from knowledge.setup import migrate, seed
+    from knowledge.setup import prepare
 
     url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        seed(session)
-    engine.dispose()
+    prepare(url)
     return url
 
 

@@ -39,14 +39,9 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def stack(stack_settings: Settings) -> Iterator[Stack]:
-    from knowledge.db import make_engine, session_scope
-    from knowledge.setup import migrate, seed
+    from knowledge.setup import prepare
 
-    migrate(stack_settings.database_url)
-    engine = make_engine(stack_settings.database_url)
-    with session_scope(engine) as session:
-        seed(session)
-    engine.dispose()
+    prepare(stack_settings.database_url)
     model = train()
     var_dir = Path(stack_settings.tracker_store_url.split("sqlite:///", 1)[1]).parent
     running = Stack(stack_settings, model, var_dir=var_dir)
