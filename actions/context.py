@@ -99,7 +99,9 @@ class Context:
         return self.tracker.get_slot(name)
 
     def set(self, name: str, value: Any) -> None:
-        self.events.append(SlotSet(name, value))
+        """Set a slot; no event when it already holds that value (keeps trackers short)."""
+        if self.slot(name) != value:
+            self.events.append(SlotSet(name, value))
 
     @property
     def country(self) -> str | None:

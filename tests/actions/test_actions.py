@@ -31,7 +31,7 @@ async def test_health_answer_names_law_date_and_disclaimer(knowledge_base: str) 
     assert "Ley de Migración, art. 8" in answer
     assert ES("This is information, not legal advice.") in answer
     assert "2026" in answer or "2025" in answer, "a verified date must be shown"
-    assert slot_events(events).get("awaiting", "unset") is None
+    assert slot_events(events).get("awaiting") is None
 
 
 async def test_rights_question_without_country_asks_why_and_resumes(knowledge_base: str) -> None:
