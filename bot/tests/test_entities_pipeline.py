@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from pathlib import Path
 
 import pytest
+from nlu_training import train_tiny_model
 
 CONFIG = """\
 recipe: default.v1
@@ -42,20 +42,7 @@ nlu:
 
 @pytest.fixture(scope="module")
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from rasa.model_training import train_nlu
-
-    work: Path = tmp_path_factory.mktemp("nlu")
-    (work / "config.yml").write_text(CONFIG, encoding="utf-8")
-    (work / "nlu.yml").write_text(textwrap.dedent(NLU), encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("RASA_CACHE_DIRECTORY", str(work / "cache"))
-    mp.chdir(work)
-    try:
-        model = train_nlu(str(work / "config.yml"), str(work / "nlu.yml"), str(work / "models"))
-    finally:
-        mp.undo()
-    assert model is not None and Path(model).is_file()
-    return model
+    return train_tiny_model(tmp_path_factory.mktemp("nlu"), CONFIG, textwrap.dedent(NLU))
 
 
 def test_trained_model_parses_entities(trained_model: str) -> None:

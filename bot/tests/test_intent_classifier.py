@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from nlu_training import train_tiny_model
 from helpline_nlu.intent_classifier import (
     NgramIntentClassifier,
     NgramIntentModel,
@@ -201,24 +202,12 @@ policies: []
 
 @pytest.fixture(scope="module")
 def trained_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from rasa.model_training import train_nlu
-
     work: Path = tmp_path_factory.mktemp("intent")
     lines = ['version: "3.1"', "nlu:"]
     for intent, examples in EXAMPLES.items():
         lines += [f"  - intent: {intent}", "    examples: |"]
         lines += [f"      - {example}" for example in examples]
-    (work / "config.yml").write_text(PIPELINE_CONFIG, encoding="utf-8")
-    (work / "nlu.yml").write_text(textwrap.dedent("\n".join(lines)) + "\n", encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("RASA_CACHE_DIRECTORY", str(work / "cache"))
-    mp.chdir(work)
-    try:
-        model = train_nlu(str(work / "config.yml"), str(work / "nlu.yml"), str(work / "models"))
-    finally:
-        mp.undo()
-    assert model is not None and Path(model).is_file()
-    return model
+    return train_tiny_model(work, PIPELINE_CONFIG, textwrap.dedent("\n".join(lines)) + "\n")
 
 
 def test_pipeline_parses_intents_with_probabilities_and_entities(trained_model: str) -> None:
