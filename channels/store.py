@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from channels.pseudonym import SecretBox
+from knowledge.db import normalise_url
 
 metadata = MetaData()
 
@@ -117,13 +118,6 @@ class OutboxItem:
     attempts: int
 
 
-def _normalise_url(url: str) -> str:
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -134,7 +128,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_store_engine(url: str) -> Engine:
     """An engine for the gateway store; SQLite files get their folder, WAL and a busy timeout."""
-    url = _normalise_url(url)
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

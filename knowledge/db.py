@@ -22,10 +22,9 @@ def default_url() -> str:
 
 def normalise_url(url: str) -> str:
     """Use the psycopg 3 driver for plain `postgresql://` URLs."""
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://"):]
-    if url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url[len("postgres://"):]
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
     return url
 
 
