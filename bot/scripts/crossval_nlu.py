@@ -1,0 +1,130 @@
+"""Stratified 5-fold cross-validation of the intent classifier on the NLU training data.
+
+Runs in the Rasa environment: `.venv-rasa/bin/python bot/scripts/crossval_nlu.py [--folds 5]`.
+Loads every `bot/data/nlu/<lang>.yml`, trains one multilingual `NgramIntentModel` per fold
+(the same code and default config as `NgramIntentClassifier`, softmax calibration included)
+on the other folds of all languages, and scores the held-back fold. Folds are stratified on
+(language, intent) with a fixed seed. As with `FallbackClassifier` (threshold 0.3 in
+config.yml), a prediction whose top confidence is below the threshold counts as wrong.
+
+Prints accuracy per language, the weakest intents per language, the most frequent confused
+pairs per language with a few misclassified training lines, and one JSON summary line last.
+The held-out set (`bot/tests/nlu_heldout/`) is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+from sklearn.model_selection import StratifiedKFold
+
+BOT_DIR = Path(__file__).resolve().parents[1]
+NLU_DIR = BOT_DIR / "data" / "nlu"
+LANGUAGES = ("es", "en", "pt", "fr", "ht")
+FALLBACK = "nlu_fallback"
+_ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
+
+sys.path.insert(0, str(BOT_DIR))
+
+
+def load_examples(directory: Path = NLU_DIR) -> list[tuple[str, str, str]]:
+    """(language, intent, text) of every training line, entity annotations stripped."""
+    rows = []
+    for lang in LANGUAGES:
+        path = directory / f"{lang}.yml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            intent = block.get("intent")
+            if not intent:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    text = _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), line[2:].strip())
+                    rows.append((lang, intent, text))
+    return rows
+
+
+def cross_validate(rows, folds: int, seed: int, threshold: float) -> list[str]:
+    """The predicted intent of every row when it was in the test fold."""
+    from helpline_nlu.intent_classifier import NgramIntentClassifier, NgramIntentModel
+
+    config = NgramIntentClassifier.get_default_config()
+    texts = [text for _, _, text in rows]
+    intents = np.array([intent for _, intent, _ in rows])
+    strata = np.array([f"{lang}/{intent}" for lang, intent, _ in rows])
+    predicted = [""] * len(rows)
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for fold, (train_index, test_index) in enumerate(splitter.split(texts, strata), 1):
+        model = NgramIntentModel(config).fit([texts[i] for i in train_index], intents[train_index])
+        probabilities = model.predict_proba([texts[i] for i in test_index])
+        for i, row in zip(test_index, probabilities):
+            best = int(np.argmax(row))
+            predicted[i] = str(model.classes[best]) if row[best] >= threshold else FALLBACK
+        print(f"fold {fold}/{folds} done", file=sys.stderr, flush=True)
+    return predicted
+
+
+def report(rows, predicted, weakest: int, pairs: int, examples: int) -> dict:
+    """Prints the tables; returns the per-language and overall accuracies."""
+    totals, correct = Counter(), Counter()
+    per_intent_total, per_intent_correct = Counter(), Counter()
+    confused: dict[str, Counter] = defaultdict(Counter)
+    wrong_lines: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for (lang, intent, text), guess in zip(rows, predicted):
+        totals[lang] += 1
+        per_intent_total[lang, intent] += 1
+        if guess == intent:
+            correct[lang] += 1
+            per_intent_correct[lang, intent] += 1
+        else:
+            confused[lang][intent, guess] += 1
+            wrong_lines[lang, intent, guess].append(text)
+
+    accuracy = {lang: correct[lang] / totals[lang] for lang in LANGUAGES if totals[lang]}
+    overall = sum(correct.values()) / sum(totals.values())
+    print("\n== accuracy per language")
+    for lang, value in accuracy.items():
+        print(f"  {lang}  {value:.4f}  ({correct[lang]}/{totals[lang]})")
+    print(f"  all {overall:.4f}")
+
+    print(f"\n== weakest {weakest} intent/language cells")
+    cells = sorted(per_intent_total, key=lambda k: per_intent_correct[k] / per_intent_total[k])
+    for lang, intent in cells[:weakest]:
+        n, ok = per_intent_total[lang, intent], per_intent_correct[lang, intent]
+        print(f"  {lang}  {intent:22s} {ok / n:.3f}  ({ok}/{n})")
+
+    for lang in LANGUAGES:
+        print(f"\n== {lang}: top confusions (expected -> predicted)")
+        for (intent, guess), count in confused[lang].most_common(pairs):
+            print(f"  {count:3d}  {intent} -> {guess}")
+            for text in wrong_lines[lang, intent, guess][:examples]:
+                print(f"         | {text}")
+    return {"overall": round(overall, 4), "per_language": {k: round(v, 4) for k, v in accuracy.items()}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--threshold", type=float, default=0.3, help="fallback threshold")
+    parser.add_argument("--weakest", type=int, default=20)
+    parser.add_argument("--pairs", type=int, default=8)
+    parser.add_argument("--examples", type=int, default=3)
+    args = parser.parse_args()
+    rows = load_examples()
+    predicted = cross_validate(rows, args.folds, args.seed, args.threshold)
+    summary = report(rows, predicted, args.weakest, args.pairs, args.examples)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
