@@ -48,7 +48,7 @@ test: setup ## set up what is missing, then run the whole test suite
 	@scripts/run-tests.sh
 
 bench: setup train ## run the benchmarks and print their tables
-	@$(PY) -m helpline.bench
+	@$(PY) -m helpline.bench $(BENCH_ARGS)
 
 lint: setup ## ruff and mypy
 	@$(VENV)/bin/ruff check .

@@ -90,21 +90,35 @@ def bench_stack(model: Path) -> None:
             stack.stop()
 
 
-def main() -> int:
+SECTIONS = ("knowledge", "language", "nlu", "train", "stack")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     from helpline import bench_knowledge, bench_language
 
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--only", choices=SECTIONS, action="append",
+                        help="run only this section (repeatable); default: all")
+    sections = set(parser.parse_args(argv).only or SECTIONS)
     model = model_path()
     if not model.exists():
         model = train()
-    print("== knowledge base ==")
-    bench_knowledge.main([])
-    print("\n== language detection ==")
-    bench_language.main()
-    print("\n== NLU ==")
-    bench_nlu(model)
-    bench_train()
-    print("\n== running stack ==")
-    bench_stack(model)
+    if "knowledge" in sections:
+        print("== knowledge base ==")
+        bench_knowledge.main([])
+    if "language" in sections:
+        print("\n== language detection ==")
+        bench_language.main()
+    if "nlu" in sections:
+        print("\n== NLU ==")
+        bench_nlu(model)
+    if "train" in sections:
+        bench_train()
+    if "stack" in sections:
+        print("\n== running stack ==")
+        bench_stack(model)
     return 0
 
 

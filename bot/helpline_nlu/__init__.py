@@ -1,1 +1,9 @@
-"""Custom Rasa NLU components of the helpline, installed into the Rasa environment."""
+"""Custom Rasa components of the helpline, installed into the Rasa environment.
+
+Importing the package (Rasa does when it loads a model that uses its components) also makes
+Rasa check action server responses with a validator built once; see `action_validation`.
+"""
+
+from helpline_nlu import action_validation
+
+action_validation.install()
