@@ -37,7 +37,7 @@ def danger_kind(ctx: Context) -> str | None:
         return None
     from helpline.danger import danger_kind as lexicon_kind
 
-    return lexicon_kind(ctx.text, ctx.lang) or lexicon_kind(ctx.text, None)
+    return lexicon_kind(ctx.text, ctx.lang)
 
 
 def hotline_line(ctx: Context, hotline: Any) -> str:
