@@ -9,6 +9,10 @@ config.yml), a prediction whose top confidence is below the threshold counts as 
 
 Prints accuracy per language, the weakest intents per language, the most frequent confused
 pairs per language with a few misclassified training lines, and one JSON summary line last.
+With `--repeats N` the folds are drawn N times (seeds seed..seed+N-1) and the counts pooled,
+which steadies the figures when comparing two versions of the data (`--data DIR`);
+`--baseline DIR` also scores only the lines already present in an older data directory, so
+added examples do not flatter the comparison.
 The held-out set (`bot/tests/nlu_heldout/`) is never read here.
 """
 
@@ -118,10 +122,29 @@ def main() -> int:
     parser.add_argument("--weakest", type=int, default=20)
     parser.add_argument("--pairs", type=int, default=8)
     parser.add_argument("--examples", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="repeat with seeds seed, seed+1, ... and pool the predictions")
+    parser.add_argument("--data", type=Path, default=NLU_DIR, help="directory of <lang>.yml")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="also score only the lines that are in this older data directory")
     args = parser.parse_args()
-    rows = load_examples()
-    predicted = cross_validate(rows, args.folds, args.seed, args.threshold)
-    summary = report(rows, predicted, args.weakest, args.pairs, args.examples)
+    rows = load_examples(args.data)
+    pooled_rows, predicted = [], []
+    for repeat in range(args.repeats):
+        pooled_rows += rows
+        predicted += cross_validate(rows, args.folds, args.seed + repeat, args.threshold)
+    summary = report(pooled_rows, predicted, args.weakest, args.pairs, args.examples)
+    if args.baseline:
+        old = set(load_examples(args.baseline))
+        kept = [(row, guess) for row, guess in zip(pooled_rows, predicted) if row in old]
+        per_language = {}
+        for lang in LANGUAGES:
+            hits = [guess == row[1] for row, guess in kept if row[0] == lang]
+            if hits:
+                per_language[lang] = round(sum(hits) / len(hits), 4)
+        overall = round(sum(guess == row[1] for row, guess in kept) / len(kept), 4)
+        summary["baseline_lines"] = {"overall": overall, "per_language": per_language}
+        print(f"\n== baseline lines only ({len(kept)} predictions): {overall} {per_language}")
     print(json.dumps(summary))
     return 0
 
