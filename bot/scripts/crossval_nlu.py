@@ -69,7 +69,7 @@ def cross_validate(rows, folds: int, seed: int, threshold: float) -> list[str]:
     for fold, (train_index, test_index) in enumerate(splitter.split(texts, strata), 1):
         model = NgramIntentModel(config).fit([texts[i] for i in train_index], intents[train_index])
         probabilities = model.predict_proba([texts[i] for i in test_index])
-        for i, row in zip(test_index, probabilities):
+        for i, row in zip(test_index, probabilities, strict=True):
             best = int(np.argmax(row))
             predicted[i] = str(model.classes[best]) if row[best] >= threshold else FALLBACK
         print(f"fold {fold}/{folds} done", file=sys.stderr, flush=True)
@@ -82,7 +82,7 @@ def report(rows, predicted, weakest: int, pairs: int, examples: int) -> dict:
     per_intent_total, per_intent_correct = Counter(), Counter()
     confused: dict[str, Counter] = defaultdict(Counter)
     wrong_lines: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for (lang, intent, text), guess in zip(rows, predicted):
+    for (lang, intent, text), guess in zip(rows, predicted, strict=True):
         totals[lang] += 1
         per_intent_total[lang, intent] += 1
         if guess == intent:
@@ -111,7 +111,8 @@ def report(rows, predicted, weakest: int, pairs: int, examples: int) -> dict:
             print(f"  {count:3d}  {intent} -> {guess}")
             for text in wrong_lines[lang, intent, guess][:examples]:
                 print(f"         | {text}")
-    return {"overall": round(overall, 4), "per_language": {k: round(v, 4) for k, v in accuracy.items()}}
+    per_language = {lang: round(value, 4) for lang, value in accuracy.items()}
+    return {"overall": round(overall, 4), "per_language": per_language}
 
 
 def main() -> int:
@@ -136,7 +137,8 @@ def main() -> int:
     summary = report(pooled_rows, predicted, args.weakest, args.pairs, args.examples)
     if args.baseline:
         old = set(load_examples(args.baseline))
-        kept = [(row, guess) for row, guess in zip(pooled_rows, predicted) if row in old]
+        pairs = zip(pooled_rows, predicted, strict=True)
+        kept = [(row, guess) for row, guess in pairs if row in old]
         per_language = {}
         for lang in LANGUAGES:
             hits = [guess == row[1] for row, guess in kept if row[0] == lang]
