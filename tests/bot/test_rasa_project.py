@@ -13,12 +13,10 @@ from helpline.training import rasa_env, train
 
 RASA = str(RASA_VENV / "bin" / "rasa")
 LANGUAGES = ("es", "en", "pt", "fr", "ht")
-# The design's budget is >= 0.95 overall and >= 0.92 per language; `make bench` reports it.
-# The per-language budget is met and asserted. Overall, the model measures 0.946-0.948 on the
-# held-out set, so this test guards that figure against regressions until data or model close
-# the last gap; raise it to 0.95 then.
+# The design's budget: >= 0.95 overall and >= 0.92 in every language, both asserted here;
+# `make bench` prints the same figures with the confusion among the safety intents.
 PER_LANGUAGE_BUDGET = 0.92
-OVERALL_REGRESSION_FLOOR = 0.94
+OVERALL_BUDGET = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +51,7 @@ def test_heldout_intent_accuracy(model: Path) -> None:
     report = json.loads(result.stdout.strip().splitlines()[-1])
     print(json.dumps({k: report[k] for k in ("overall", "per_language", "counts")}, indent=1))
     assert set(report["per_language"]) == set(LANGUAGES)
-    assert report["overall"] >= OVERALL_REGRESSION_FLOOR, report["overall"]
+    assert report["overall"] >= OVERALL_BUDGET, report["overall"]
     for lang, accuracy in report["per_language"].items():
         assert accuracy >= PER_LANGUAGE_BUDGET, (lang, accuracy)
 
