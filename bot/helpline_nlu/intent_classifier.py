@@ -314,7 +314,7 @@ class NgramIntentClassifier(GraphComponent, IntentClassifier):
         return {
             "char_ngram_range": [1, 5],
             "word_ngram_range": [1, 2],
-            "word_weight": 0.5,
+            "word_weight": 0.7,
             "cue_weight": 0.4,
             "entity_cues": True,
             "concept_cues": True,
