@@ -39,6 +39,8 @@ LEXICON_DIR = Path(__file__).resolve().parent / "data" / "danger"
 
 _GAP = r"(?:\W+\w+){0,4}"
 _SEP = r"\W+"
+_WORD_START = r"(?<!\w)"
+_TEXT_START = r"\A"
 _DOUBLES = re.compile(r"([^\W\d_])\1+")
 
 
@@ -115,7 +117,7 @@ def _compile_sequence(phrase: str) -> str:
             parts.append(sep + _token_regex(token))
     if gap:
         raise ValueError(f"a phrase cannot end with '...': {phrase!r}")
-    return r"(?<!\w)" + "".join(parts) + r"(?!\w)"
+    return _WORD_START + "".join(parts) + r"(?!\w)"
 
 
 def compile_phrase(phrase: str) -> str:
@@ -123,7 +125,7 @@ def compile_phrase(phrase: str) -> str:
     if " & " not in phrase:
         return _compile_sequence(phrase)
     parts = [_compile_sequence(part.strip()) for part in phrase.split(" & ")]
-    return r"\A" + "".join(f"(?=.*?{part})" for part in parts)
+    return _TEXT_START + "".join(f"(?=.*?{part})" for part in parts)
 
 
 def load_lexicon(path: Path) -> Lexicon:
@@ -145,11 +147,28 @@ def load_lexicon(path: Path) -> Lexicon:
     if unknown:
         raise ValueError(f"{path.name}: unknown sections {sorted(unknown)}")
     combined = tuple(
-        (kind, re.compile("|".join(f"(?:{e.regex.pattern})" for e in of_kind), re.DOTALL))
+        (kind, _combine([e.regex.pattern for e in of_kind]))
         for kind in PRECEDENCE
         if (of_kind := [e for e in entries if e.kind == kind])
     )
     return Lexicon(lang, spelling, tuple(entries), combined)
+
+
+def _combine(patterns: list[str]) -> re.Pattern[str]:
+    """One regular expression matching wherever any of `patterns` matches.
+
+    Every compiled phrase starts with `(?<!\\w)` (a sequence) or `\\A` (an `&` phrase); each
+    anchor is written once in front of its group, so inside a word or past the start of the
+    text one check fails instead of one per phrase (over twice as fast on long messages).
+    """
+    if not all(p.startswith((_WORD_START, _TEXT_START)) for p in patterns):
+        raise ValueError("a compiled phrase starts with neither anchor")
+    groups = []
+    for anchor in (_WORD_START, _TEXT_START):
+        bodies = [p[len(anchor):] for p in patterns if p.startswith(anchor)]
+        if bodies:
+            groups.append(anchor + "(?:" + "|".join(f"(?:{b})" for b in bodies) + ")")
+    return re.compile("|".join(groups), re.DOTALL)
 
 
 def _normalise_phrase(lexicon: Lexicon, phrase: str) -> str:
