@@ -170,7 +170,7 @@ async def run_round(mode: str, url: str, conversations: int, turns: int, tag: st
         sample.wall += time.perf_counter() - start
 
 
-def main(rasa_url: str, conversations: int = 20, turns: int = 5, rounds: int = 2,
+def main(rasa_url: str, conversations: int = 20, turns: int = 5, rounds: int = 5,
          gateway_url: str | None = None, gateway_pid: int | None = None) -> dict[str, Any]:
     """Run the benchmark, print a table and return the figures."""
     rasa_url = rasa_url.rstrip("/")
@@ -232,7 +232,7 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("rasa_url", nargs="?", default="http://127.0.0.1:5005")
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--turns", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--gateway-url")
     parser.add_argument("--gateway-pid", type=int)
     args = parser.parse_args(argv)
