@@ -26,7 +26,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
-import yaml
 from sklearn.model_selection import StratifiedKFold
 
 BOT_DIR = Path(__file__).resolve().parents[1]
@@ -36,24 +35,19 @@ FALLBACK = "nlu_fallback"
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
 
 sys.path.insert(0, str(BOT_DIR))
+sys.path.insert(0, str(BOT_DIR / "scripts"))
+
+from evaluate_nlu import load_examples as read_examples  # noqa: E402
 
 
 def load_examples(directory: Path = NLU_DIR) -> list[tuple[str, str, str]]:
     """(language, intent, text) of every training line, entity annotations stripped."""
-    rows = []
-    for lang in LANGUAGES:
-        path = directory / f"{lang}.yml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            intent = block.get("intent")
-            if not intent:
-                continue
-            for line in str(block.get("examples") or "").splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    text = _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), line[2:].strip())
-                    rows.append((lang, intent, text))
-    return rows
+    rows = [
+        (lang, intent, _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), text))
+        for lang, intent, text in read_examples(directory)
+        if lang in LANGUAGES
+    ]
+    return sorted(rows, key=lambda row: LANGUAGES.index(row[0]))  # stable: file order kept
 
 
 def cross_validate(rows, folds: int, seed: int, threshold: float) -> list[str]:
