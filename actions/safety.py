@@ -25,8 +25,6 @@ PURPOSE_LABELS = {
     "trafficking": N_("Trafficking and exploitation"),
     "violence": N_("Violence against women and domestic violence"),
 }
-# Countries whose emergency numbers are listed when the user's country is not known yet.
-SEED_COUNTRIES = ("MX", "CO", "BR", "CL", "PE", "AR", "EC", "CR", "DO", "UY", "US", "ES")
 
 
 def danger_kind(ctx: Context) -> str | None:
@@ -55,6 +53,10 @@ def hotline_line(ctx: Context, hotline: Any) -> str:
     line = " ".join(parts)
     if hotline.confidence != "confirmed":
         line += " " + _("[not confirmed yet: if it does not work, call the emergency number]")
+    if getattr(hotline, "whatsapp", None):
+        line += f"\n   💬 WhatsApp {hotline.whatsapp}"
+    if getattr(hotline, "notes", None):
+        line += f"\n   {hotline.notes}"
     return line
 
 
@@ -71,7 +73,7 @@ def answer_danger(ctx: Context, reply: Reply, kind: str) -> None:
     else:
         intro = _("I am sorry this is happening to you. Violence is never your fault, and you "
                   "have the right to protection whatever your migration status.")
-    from knowledge.api import hotlines
+    from knowledge.api import hotlines, seeded_countries
 
     found = []
     if ctx.country:
@@ -86,7 +88,8 @@ def answer_danger(ctx: Context, reply: Reply, kind: str) -> None:
         # mentioned): numbers must still come first, so list every emergency number we have.
         with kb.session() as s:
             general = []
-            for code in SEED_COUNTRIES:
+            # Every seeded country's emergency numbers when the user's country is not known.
+            for code in seeded_countries():
                 numbers = [h.number for h in hotlines(s, code, purposes=["emergency"])]
                 if numbers:
                     general.append(f"{country_label(code, ctx.lang)}: {' / '.join(numbers)}")

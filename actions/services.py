@@ -29,6 +29,23 @@ def _verified(ctx: Context, item: Any) -> str:
     return _("not confirmed yet")
 
 
+def contact_lines(ctx: Context, item: Any) -> list[str]:
+    """Address, phones, WhatsApp, e-mail and hours of a service or consulate, when known."""
+    _ = ctx._
+    lines = []
+    if getattr(item, "address", None):
+        lines.append(f"🏠 {item.address}")
+    for phone in getattr(item, "phones", None) or []:
+        lines.append(f"📞 {phone.number}" + (f" ({phone.label})" if phone.label else ""))
+    if getattr(item, "whatsapp", None):
+        lines.append(f"💬 WhatsApp {item.whatsapp}")
+    if getattr(item, "email", None):
+        lines.append(f"✉️ {item.email}")
+    if getattr(item, "hours", None):
+        lines.append(_("Hours: {hours}").format(hours=item.hours))
+    return ["   " + line for line in lines]
+
+
 def render_service(ctx: Context, service: Any) -> str:
     _ = ctx._
     head = f"📍 {service.name}"
@@ -36,13 +53,11 @@ def render_service(ctx: Context, service: Any) -> str:
         head += f" — {service.city}"
     if service.distance_km is not None:
         head += f" ({service.distance_km:.1f} km)"
-    lines = [head]
+    lines = [head, *contact_lines(ctx, service)]
     if service.contact:
         lines.append(f"   {service.contact}")
     if service.url:
         lines.append(f"   {service.url}")
-    if service.hours:
-        lines.append("   " + _("Hours: {hours}").format(hours=service.hours))
     if service.documents_required is False:
         lines.append("   " + _("No documents needed."))
     lines.append(f"   ({_verified(ctx, service)})")
@@ -107,9 +122,10 @@ def answer_consular(ctx: Context, reply: Reply) -> None:
         lines = []
         for c in found:
             line = f"🏛️ {c.city}" + (f" — {c.kind}" if c.kind else "")
-            for extra in (c.address, c.phone, c.url):
-                if extra:
-                    line += f"\n   {extra}"
+            for extra in contact_lines(ctx, c):
+                line += f"\n{extra}"
+            if c.url:
+                line += f"\n   {c.url}"
             line += f"\n   ({_verified(ctx, c)})"
             lines.append(line)
         reply.say(_("Consular help of {home} in {country}:").format(home=home, country=where)

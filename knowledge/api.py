@@ -27,11 +27,12 @@ from knowledge.records import (
     ServicePage,
 )
 from knowledge.search import search_services
+from knowledge.setup import seeded_countries
 
 __all__ = [
     "Consulate", "Entitlement", "Evaluation", "Hotline", "LegalBasis", "Profile",
     "ProfileError", "Service", "ServicePage", "consulates", "country_name", "evaluate",
-    "hotlines", "search_services", "DANGER_PURPOSES", "DOMAIN_CATEGORIES",
+    "hotlines", "search_services", "seeded_countries", "DANGER_PURPOSES", "DOMAIN_CATEGORIES",
 ]
 
 DANGER_PURPOSES = ("emergency", "trafficking", "violence")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import models as m
-from knowledge.records import Consulate, Hotline
+from knowledge.records import Consulate, Hotline, phones_of
 
 HOTLINE_PURPOSES = ("emergency", "trafficking", "violence", "child_protection", "police",
                     "investigations", "migration", "other")
@@ -19,7 +19,8 @@ CONSULATE_KINDS = ("embassy", "consulate", "consular_section", "honorary_consula
 def to_hotline(h: m.Hotline) -> Hotline:
     return Hotline(country=h.country, purpose=h.purpose, number=h.number, name=h.name,
                    hours=h.hours, free=h.free, languages=list(h.languages or []),
-                   confidence=h.confidence, source_url=h.source_url, verified_on=h.verified_on)
+                   confidence=h.confidence, source_url=h.source_url, verified_on=h.verified_on,
+                   whatsapp=h.whatsapp, notes=h.notes)
 
 
 def hotlines(session: Session, country: str,
@@ -38,8 +39,10 @@ def hotlines(session: Session, country: str,
 
 def to_consulate(c: m.Consulate) -> Consulate:
     return Consulate(nationality=c.nationality, country=c.country, city=c.city, kind=c.kind,
-                     address=c.address, phone=c.phone, url=c.url, confidence=c.confidence,
-                     source_url=c.source_url, verified_on=c.verified_on, notes=c.notes)
+                     address=c.address, url=c.url, confidence=c.confidence,
+                     source_url=c.source_url, verified_on=c.verified_on, notes=c.notes,
+                     phones=phones_of(c.phones), whatsapp=c.whatsapp, email=c.email,
+                     hours=c.hours, appointment=c.appointment)
 
 
 def consulates(session: Session, nationality: str, country: str) -> list[Consulate]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from knowledge import models as m
 from knowledge.audit import _jsonable
 from knowledge.bulk import bulk_insert
-from knowledge.schemas import KINDS, Listing, ServiceIn
+from knowledge.schemas import KINDS, Listing, ServiceIn, phones_to_text
 from knowledge.search_index import sync_rows
 from knowledge.setup import service_values
 from knowledge.yamlio import line_of, load_with_lines
@@ -260,6 +260,12 @@ def _rows_for_export(session: Session, kind: str) -> Iterator[dict[str, Any]]:
         yield {f: getattr(obj, f) for f in EXPORT_FIELDS[kind]}
 
 
+def _yaml_value(key: str, value: Any) -> Any:
+    if key == "phones":
+        return [{k: v for k, v in p.items() if v is not None} for p in value]
+    return _jsonable(value)
+
+
 def export_file(session: Session, path: Path, kind: str = "services") -> int:
     """Write every listing of `kind` to `path` (.csv or .yaml); returns the row count."""
     import yaml
@@ -273,12 +279,13 @@ def export_file(session: Session, path: Path, kind: str = "services") -> int:
             writer.writerow(EXPORT_FIELDS[kind])
             for r in rows:
                 writer.writerow([
+                    phones_to_text(v) if k == "phones" else
                     "|".join(v) if isinstance(v, list) else
                     ("true" if v is True else "false" if v is False else
                      "" if v is None else str(v))
-                    for v in r.values()])
+                    for k, v in r.items()])
     elif suffix in (".yaml", ".yml"):
-        clean = [{k: _jsonable(v) for k, v in r.items() if v is not None and v != []}
+        clean = [{k: _yaml_value(k, v) for k, v in r.items() if v is not None and v != []}
                  for r in rows]
         path.write_text(yaml.safe_dump({kind: clean}, allow_unicode=True, sort_keys=False),
                         encoding="utf-8")

@@ -48,6 +48,18 @@ class Entitlement(Record):
 
 
 @dataclass(frozen=True)
+class Phone(Record):
+    number: str
+    label: str | None = None
+
+
+def phones_of(raw: list[dict[str, Any]] | None) -> list[Phone]:
+    """Phone records from the stored JSON list of {number, label}."""
+    return [Phone(number=str(p["number"]), label=p.get("label")) for p in raw or []
+            if isinstance(p, dict) and p.get("number")]
+
+
+@dataclass(frozen=True)
 class Hotline(Record):
     country: str
     purpose: str
@@ -59,6 +71,8 @@ class Hotline(Record):
     confidence: str
     source_url: str | None
     verified_on: dt.date | None
+    whatsapp: str | None = None
+    notes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,12 +82,16 @@ class Consulate(Record):
     city: str | None
     kind: str
     address: str | None
-    phone: str | None
     url: str | None
     confidence: str
     source_url: str | None
     verified_on: dt.date | None
     notes: str | None = None
+    phones: list[Phone] = field(default_factory=list)
+    whatsapp: str | None = None
+    email: str | None = None
+    hours: str | None = None
+    appointment: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +116,11 @@ class Service(Record):
     is_sample: bool
     source_url: str | None
     verified_on: dt.date | None
+    phones: list[Phone] = field(default_factory=list)
+    whatsapp: str | None = None
+    email: str | None = None
+    address: str | None = None
+    appointment: bool | None = None
 
 
 @dataclass(frozen=True)

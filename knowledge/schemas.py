@@ -4,6 +4,7 @@ and by bulk import so both reject the same bad data with the same messages."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -40,6 +41,105 @@ def _languages(v: Any) -> list[str]:
     return [x for x in items if x]
 
 
+PHONE_RE = re.compile(r"^\+?[0-9(][0-9 ().\-/]*[0-9]$|^[0-9]$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
+_TIME_RE = re.compile(r"(?<![0-9:])([0-9]{1,2})[:h]([0-9]{2})(?![0-9:])")
+_CSV_LABEL_RE = re.compile(r"^(.*?)\s*\(([^()]*[^0-9()\s][^()]*)\)$")
+
+
+def phone_number(v: Any) -> str:
+    """A phone number: digits with spaces, `+ ( ) . - /` only (E.164 with spaces where
+    possible; a national short number such as "100" is allowed)."""
+    if not isinstance(v, str):
+        v = str(v) if isinstance(v, int) else v
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError("a phone number is required")
+    v = " ".join(v.split())
+    if len(v) > 40:
+        raise ValueError("phone number longer than 40 characters")
+    if not PHONE_RE.match(v) or sum(c.isdigit() for c in v) > 15:
+        raise ValueError(f"not a phone number: {v!r} (digits, spaces and + ( ) . - / only, "
+                         "at most 15 digits)")
+    return v
+
+
+def check_hours(v: Any) -> Any:
+    """Opening hours are free text, but every time in it must be a real HH:MM (24 h)."""
+    if v is None:
+        return v
+    if not isinstance(v, str):
+        raise ValueError("hours must be text, e.g. \"lun-vie 08:30-16:30\"")
+    for h, mnt in _TIME_RE.findall(v):
+        if int(h) > 24 or int(mnt) > 59 or (int(h) == 24 and int(mnt) != 0):
+            raise ValueError(f"impossible time {h}:{mnt} in hours (use HH:MM, 00:00-24:00)")
+    return v
+
+
+class Phone(BaseModel):
+    """One phone number of a listing, with an optional label ("central", "emergencias")."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    number: str
+    label: str | None = Field(default=None, max_length=60)
+
+    _number = field_validator("number", mode="before")(phone_number)
+
+
+def parse_phones(v: Any) -> Any:
+    """`phones` as a list of {number, label} or of plain numbers, or as the CSV form
+    `+51 1 311 0300 (central)|+51 987 654 321` (a trailing parenthesis is the label)."""
+    if v is None or v == "":
+        return []
+    if isinstance(v, str):
+        out = []
+        for part in (p.strip() for p in v.split("|")):
+            if not part:
+                continue
+            m = _CSV_LABEL_RE.match(part)
+            out.append({"number": m.group(1), "label": m.group(2).strip()} if m
+                       else {"number": part})
+        return out
+    if isinstance(v, list):
+        return [{"number": x} if isinstance(x, str | int) else x for x in v]
+    return v
+
+
+def phones_to_text(phones: list[dict[str, Any]] | None) -> str:
+    """The CSV form of `phones` (see `parse_phones`)."""
+    return "|".join(p["number"] + (f" ({p['label']})" if p.get("label") else "")
+                    for p in phones or [])
+
+
+def _email(v: Any) -> Any:
+    if v is None:
+        return v
+    if not isinstance(v, str) or len(v) > 254 or not EMAIL_RE.match(v.strip()):
+        raise ValueError(f"not an e-mail address: {v!r}")
+    return v.strip()
+
+
+def _optional_phone(v: Any) -> Any:
+    return None if v is None or v == "" else phone_number(v)
+
+
+class Contacts(BaseModel):
+    """Contact fields shared by services and consulates."""
+
+    phones: list[Phone] = Field(default_factory=list, max_length=10)
+    whatsapp: str | None = None
+    email: str | None = None
+    address: str | None = Field(default=None, max_length=300)
+    hours: str | None = Field(default=None, max_length=200)
+    appointment: bool | None = None
+
+    _phones = field_validator("phones", mode="before")(parse_phones)
+    _whatsapp = field_validator("whatsapp", mode="before")(_optional_phone)
+    _mail = field_validator("email", mode="before")(_email)
+    _hours = field_validator("hours", mode="before")(check_hours)
+
+
 class Listing(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -56,7 +156,7 @@ class Listing(BaseModel):
         return self
 
 
-class ServiceIn(Listing):
+class ServiceIn(Contacts, Listing):
     name: str = Field(min_length=1)
     organisation: str | None = None
     categories: list[str] = Field(min_length=1)
@@ -64,7 +164,6 @@ class ServiceIn(Listing):
     city: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    hours: str | None = None
     cost: str | None = None
     languages: list[str] = Field(default_factory=list)
     eligibility: str | None = None
@@ -98,13 +197,17 @@ class HotlineIn(Listing):
     purpose: str
     number: str = Field(min_length=1, max_length=60)
     name: str = Field(min_length=1)
-    hours: str | None = None
+    hours: str | None = Field(default=None, max_length=200)
     free: bool | None = None
     languages: list[str] = Field(default_factory=list)
+    whatsapp: str | None = None
+    notes: str | None = Field(default=None, max_length=500)
     position: int = 0
 
     _country = field_validator("country", mode="before")(_country)
     _langs = field_validator("languages", mode="before")(_languages)
+    _whatsapp = field_validator("whatsapp", mode="before")(_optional_phone)
+    _hours = field_validator("hours", mode="before")(check_hours)
 
     @field_validator("purpose")
     @classmethod
@@ -114,18 +217,23 @@ class HotlineIn(Listing):
         return v
 
 
-class ConsulateIn(Listing):
+class ConsulateIn(Contacts, Listing):
     nationality: str
     country: str
     city: str | None = None
     kind: str
-    address: str | None = None
-    phone: str | None = None
     url: str | None = None
     notes: str | None = None
 
     _nat = field_validator("nationality", mode="before")(_country)
     _country = field_validator("country", mode="before")(_country)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_single_phone(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "phone" in data:
+            raise ValueError("field phone was replaced by phones: [{number, label}]")
+        return data
 
     @field_validator("kind")
     @classmethod

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import models as m
 from knowledge.geo import bounding_box, check_point, haversine_km
-from knowledge.records import Service, ServicePage
+from knowledge.records import Service, ServicePage, phones_of
 
 SERVICE_CATEGORIES = ("health", "education", "legal_aid", "shelter", "food", "consulate",
                       "hotline", "psychosocial", "work", "other")
@@ -47,7 +47,8 @@ def _row_to_service(r: Any, distance_km: float | None) -> Service:
         hours=r.hours, cost=r.cost, languages=m.decode_list(r.languages),
         eligibility=r.eligibility, documents_required=r.documents_required,
         contact=r.contact, url=r.url, confidence=r.confidence, is_sample=r.is_sample,
-        source_url=r.source_url, verified_on=r.verified_on,
+        source_url=r.source_url, verified_on=r.verified_on, phones=phones_of(r.phones),
+        whatsapp=r.whatsapp, email=r.email, address=r.address, appointment=r.appointment,
     )
 
 
@@ -59,7 +60,8 @@ def to_service(s: m.Service, distance_km: float | None = None) -> Service:
         cost=s.cost, languages=s.languages, eligibility=s.eligibility,
         documents_required=s.documents_required, contact=s.contact, url=s.url,
         confidence=s.confidence, is_sample=s.is_sample, source_url=s.source_url,
-        verified_on=s.verified_on,
+        verified_on=s.verified_on, phones=phones_of(s.phones), whatsapp=s.whatsapp,
+        email=s.email, address=s.address, appointment=s.appointment,
     )
 
 

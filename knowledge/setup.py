@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +126,16 @@ class SeedError(ValueError):
     """Seed data is invalid; the message names the file, line and field."""
 
 
-def seed_files() -> list[Path]:
-    return sorted((SEED_DIR / "countries").glob("*.yaml")) + sorted(SEED_DIR.glob("*.yaml"))
+@lru_cache(maxsize=1)
+def seeded_countries() -> tuple[str, ...]:
+    """Codes of the countries the seed holds (one `seed/countries/XX.yaml` each), sorted."""
+    return tuple(sorted(p.stem.upper() for p in (SEED_DIR / "countries").glob("*.yaml")
+                        if len(p.stem) == 2))
+
+
+def seed_files(seed_dir: Path | None = None) -> list[Path]:
+    root = seed_dir or SEED_DIR
+    return sorted((root / "countries").glob("*.yaml")) + sorted(root.glob("*.yaml"))
 
 
 def _validated(schema: type[BaseModel], item: Any, path: Path,
@@ -140,9 +149,11 @@ def _validated(schema: type[BaseModel], item: Any, path: Path,
         raise SeedError(f"{path}:{line or '?'}: field {fld}: {err['msg']}") from None
 
 
-def seed(session: Session, ruleset: RuleSet | None = None) -> SeedReport:
-    """Load rules and every seed file; idempotent. Raises RuleError or SeedError (naming the
-    file, line and field) on invalid data; the caller's transaction then writes nothing."""
+def seed(session: Session, ruleset: RuleSet | None = None,
+         seed_dir: Path | None = None) -> SeedReport:
+    """Load rules and every seed file (of `seed_dir`, default the package's); idempotent.
+    Raises RuleError or SeedError (naming the file, line and field) on invalid data; the
+    caller's transaction then writes nothing."""
     report = SeedReport()
     # Load every existing row once so the upserts below hit the identity map, not the database.
     preloaded = [session.scalars(select(model)).all()
@@ -153,7 +164,7 @@ def seed(session: Session, ruleset: RuleSet | None = None) -> SeedReport:
     kinds: dict[str, tuple[type[BaseModel], type[m.Base]]] = {
         "hotlines": (HotlineIn, m.Hotline), "consulates": (ConsulateIn, m.Consulate),
         "services": (ServiceIn, m.Service)}
-    for path in seed_files():
+    for path in seed_files(seed_dir):
         data, lines = load_file(path)
         data = data or {}
         unknown = set(data) - {"country", *kinds}

@@ -13,6 +13,7 @@ import pytest
 from helpline.i18n import LANGUAGES
 from knowledge.api import Profile, evaluate
 from knowledge.rules import RULES_DIR
+from knowledge.setup import seeded_countries
 from knowledge.yamlio import load_file
 
 RULE_FILES = sorted(RULES_DIR.glob("*.yaml"))
@@ -105,13 +106,34 @@ def test_a_field_only_in_another_language_counts() -> None:
 # Profiles that, between them, fire every shipped rule (checked below).
 DAY = dt.date(2026, 11, 28)
 BEFORE_DNU = dt.date(2024, 6, 1)
-COUNTRIES = ("AR", "BR", "CL", "CO", "CR", "DO", "EC", "ES", "MX", "PE", "US", "UY")
+COUNTRIES = seeded_countries()
 PROFILES: list[dict[str, Any]] = [
     *(dict(migration_status=s) for s in ("irregular", "regular")),
     dict(migration_status="irregular", age=10),
     dict(migration_status="irregular", sex="female", situation=["pregnant"]),
     dict(migration_status="irregular", situation=["detained", "trafficking_victim"]),
 ]
+
+
+def case_profiles() -> list[tuple[Profile, dt.date]]:
+    """The profile and date of every rule case (`rules/cases/*.yaml`), so a situation rule
+    pinned by a case (asylum seeker, unaccompanied minor, violence victim...) counts as fired."""
+    out = []
+    for path in sorted((RULES_DIR / "cases").glob("*.yaml")):
+        cases, _ = load_file(path)
+        for case in cases or []:
+            on = case["date"]
+            on = on if isinstance(on, dt.date) else dt.date.fromisoformat(str(on))
+            out.append((Profile.from_dict(case["profile"]), on))
+    return out
+
+
+def probes() -> Iterator[tuple[Profile, dt.date]]:
+    for country in COUNTRIES:
+        for on in (DAY, BEFORE_DNU):
+            for extra in PROFILES:
+                yield Profile(country=country, **extra), on
+    yield from case_profiles()
 
 
 def file_text(lang: str) -> dict[str, Mapping[str, Any]]:
@@ -122,17 +144,14 @@ def file_text(lang: str) -> dict[str, Mapping[str, Any]]:
 def test_evaluation_answers_every_rule_in_the_language_asked(session, lang: str) -> None:
     texts = file_text(lang)
     fired: set[str] = set()
-    for country in COUNTRIES:
-        for on in (DAY, BEFORE_DNU):
-            for extra in PROFILES:
-                ev = evaluate(session, Profile(country=country, **extra), on=on, lang=lang,
-                              with_contacts=False)
-                for e in ev.entitlements:
-                    if not e.rules:
-                        continue
-                    fired.update(e.rules)
-                    expected = " ".join(texts[r]["summary"].strip() for r in e.rules)
-                    assert e.summary == expected, (lang, country, e.rules)
-                    for r in e.rules:
-                        assert all(w in e.warnings for w in texts[r].get("warnings") or ())
+    for profile, on in probes():
+        ev = evaluate(session, profile, on=on, lang=lang, with_contacts=False)
+        for e in ev.entitlements:
+            if not e.rules:
+                continue
+            fired.update(e.rules)
+            expected = " ".join(texts[r]["summary"].strip() for r in e.rules)
+            assert e.summary == expected, (lang, profile.country, e.rules)
+            for r in e.rules:
+                assert all(w in e.warnings for w in texts[r].get("warnings") or ())
     assert fired == set(texts), f"rules never fired: {sorted(set(texts) - fired)}"
