@@ -86,6 +86,14 @@ def service_values(s: ServiceIn) -> dict[str, Any]:
     return data
 
 
+def _rule_file(file: str | None) -> str | None:
+    """The rule's file relative to the package when it is a shipped file."""
+    if not file:
+        return None
+    path = Path(file).resolve()
+    return str(path.relative_to(PACKAGE_DIR)) if path.is_relative_to(PACKAGE_DIR) else str(path)
+
+
 def _rule_values(rule: CompiledRule) -> dict[str, Any]:
     return {
         "jurisdiction": rule.jurisdiction, "domain": rule.domain, "status": rule.status,
@@ -93,7 +101,7 @@ def _rule_values(rule: CompiledRule) -> dict[str, Any]:
         "effective_from": rule.effective_from, "effective_to": rule.effective_to,
         "texts": {k: dict(v) for k, v in rule.texts.items()}, "confidence": rule.confidence,
         "verified_on": rule.verified_on, "source_url": rule.source_url,
-        "file": str(Path(rule.file).relative_to(PACKAGE_DIR)) if rule.file else None,
+        "file": _rule_file(rule.file),
     }
 
 

@@ -61,12 +61,27 @@ def test_colombia_health_depends_on_status(session) -> None:
     assert unknown.status == "limited"
 
 
-def test_domain_without_rules_is_unknown_not_invented(session) -> None:
-    ev = evaluate(session, Profile(country="MX"), on=DAY, domains=["social_security"],
-                  with_contacts=False)
-    national = [e for e in ev.entitlements if e.jurisdiction == "MX"]
-    assert [e.status for e in national] == ["unknown"]
-    assert national[0].legal_basis == [] and national[0].confidence == "unconfirmed"
+def test_domain_without_rules_is_unknown_not_invented(empty_db, tmp_path) -> None:
+    from knowledge.db import session_scope
+    from knowledge.rules import load_rule_files
+    from knowledge.setup import seed
+
+    rules = tmp_path / "MX.yaml"
+    rules.write_text("jurisdiction: MX\nsources:\n  s1: {title: Ley, article: '8'}\nrules:\n"
+                     "  - id: mx.health.all\n    domain: health\n    status: granted\n"
+                     "    citations: [s1]\n    confidence: unconfirmed\n"
+                     "    text: {en: {summary: all}, es: {summary: todos}}\n", encoding="utf-8")
+    (tmp_path / "seed" / "countries").mkdir(parents=True)
+    with session_scope(empty_db.engine) as s:
+        seed(s, ruleset=load_rule_files([rules]), seed_dir=tmp_path / "seed")
+    with session_scope(empty_db.engine) as s:
+        ev = evaluate(s, Profile(country="MX"), on=DAY, domains=["health", "social_security"],
+                      with_contacts=False)
+    national = {e.domain: e for e in ev.entitlements if e.jurisdiction == "MX"}
+    assert national["health"].status == "granted"
+    assert national["social_security"].status == "unknown"
+    assert national["social_security"].legal_basis == []
+    assert national["social_security"].confidence == "unconfirmed"
 
 
 def test_hotlines_emergency_first(session) -> None:
