@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import conversation, privacy, rights, safety, services
+from actions import conversation, privacy, rights, safety, services, slots
 from actions.context import Context
 from actions.replies import Reply
 
@@ -40,15 +40,19 @@ class HelplineAction(Action, metaclass=ABCMeta):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         ctx = Context.from_tracker(tracker)
+        rejected = slots.reject_invalid(ctx)
         reply = Reply()
-        await asyncio.to_thread(self.respond, ctx, reply)
+        await asyncio.to_thread(self.respond, ctx, reply, rejected)
         reply.send(dispatcher)
         return ctx.events
 
-    def respond(self, ctx: Context, reply: Reply) -> None:
+    def respond(self, ctx: Context, reply: Reply, rejected: list[str] | None = None) -> None:
         kind = safety.danger_kind(ctx)
         if kind is None:
-            self.answer(ctx, reply)
+            if rejected:  # a value this message gave that no answer can use
+                slots.refuse(ctx, reply, rejected)
+            else:
+                self.answer(ctx, reply)
             return
         safety.answer_danger(ctx, reply, kind)
         if ctx.country and self.answers_after_danger and ctx.intent not in safety.DANGER_INTENTS:
