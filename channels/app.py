@@ -23,9 +23,9 @@ from starlette.routing import Route
 
 from channels import webchat
 from channels.core import Gateway
+from channels.http import error
 from channels.pseudonym import SecretBox
 from channels.store import GatewayStore, make_store_engine
-from channels.webchat import error
 from helpline.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         store = GatewayStore(
             engine, SecretBox(settings.sender_id_secret), settings.retention_days * 86400.0
         )
+        if engine.dialect.name == "sqlite":
+            await asyncio.to_thread(store.release_all_claims)  # what a dead gateway held
         gateway = Gateway(settings, http, store)
         gateway.register_channel(webchat.CHANNEL, webchat.mailbox_sender(gateway))
         app.state.gateway = gateway
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             outbox.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await outbox
+            await gateway.close()
             for channel in reversed(channels):
                 try:
                     await channel.stop()

@@ -1,11 +1,22 @@
-"""The channel-independent path of every message: pseudonymise, rate-limit, forward to Rasa's
-REST channel, and when Rasa or the action server cannot answer, apologise and queue the
-message in the outbox so a retry loop delivers it later — nothing a user writes is lost.
+"""The channel-independent path of every message: pseudonymise, store, forward to Rasa's REST
+channel, send the answer, and when Rasa or the action server cannot answer, apologise (with
+the emergency numbers when the message looks dangerous) and keep retrying.
+
+Delivery (design, "Delivery"): a channel hands a message to `accept` or `handle`, which write it
+to the gateway store in the same transaction that marks its delivery id seen; it is processed
+from there, one sender's messages strictly in order, and leaves the store only once its answer
+has been sent. A gateway killed mid-turn finds it again at start-up. Rasa's answer is kept with
+the message before it is sent, so a restart sends it without running the turn twice.
 
 Rasa answers `POST /webhooks/rest/webhook` with 200 and an empty list when a custom action
-fails (action server down), so an empty answer counts as "not answered" and is retried a few
-times (`MAX_UNANSWERED_ATTEMPTS`) before the gateway gives up on that message. Transport
-errors and 5xx answers are retried until the retention period ends.
+fails (action server down): the turn is then in the tracker already, so a retry replays only
+the answer step (`POST /conversations/{id}/execute` with the action that failed) instead of
+the user's message. Retries go on until the retention period ends; the user is told again when
+it takes long.
+
+The actions add a custom payload to every answer (`{"helpline": {...}}`, see
+`helpline.contracts`): the reply language and country the gateway keeps for its own outage
+answers, and the confirmed erasure that makes it forget the sender.
 """
 
 from __future__ import annotations
@@ -23,22 +34,56 @@ import httpx
 from channels import texts
 from channels.pseudonym import pseudonymise
 from channels.ratelimit import RateLimiter
-from channels.safety import HotlineDirectory, choose_language, danger_lines, outage_replies
+from channels.safety import HotlineDirectory, danger_of, outage_replies
 from channels.store import GatewayStore, OutboxItem, SenderRecord
+from helpline.contracts import HELPLINE_PAYLOAD_KEY
 from helpline.i18n import gettext_for, normalise_language
+from helpline.reply_language import reply_language
 from helpline.settings import Settings
 
 log = logging.getLogger(__name__)
 
 REST_WEBHOOK_PATH = "/webhooks/rest/webhook"
 REST_HEALTH_PATH = "/webhooks/rest/"
-MAX_UNANSWERED_ATTEMPTS = 5
-MAX_RETRY_DELAY = 300.0
+MAX_RETRY_DELAY = 30.0
+#: A person whose message is still unanswered after this long is told again that it is saved.
+STILL_WAITING_SECONDS = 600.0
 SENDER_REFRESH_SECONDS = 3600.0
+#: Actions Rasa runs itself; never the one that failed for want of the action server.
+RASA_OWN_ACTIONS = frozenset({"action_listen", "action_session_start", "action_restart",
+                              "action_default_fallback", "action_extract_slots",
+                              "action_unlikely_intent"})
 
 Reply = dict[str, Any]
-#: Sends replies to a sender outside a request (after a retry): (pseudonym, raw id, replies, lang).
+#: Sends replies to a sender outside a request: (pseudonym, raw id, replies, lang).
 ReplySender = Callable[[str, str, list[Reply], str], Awaitable[None]]
+
+
+def clean_text(text: str) -> str:
+    """The text with lone UTF-16 surrogates (which no encoder accepts) replaced by U+FFFD;
+    a valid surrogate pair becomes its character."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def split_payloads(replies: list[Reply]) -> tuple[list[Reply], dict[str, Any]]:
+    """Rasa's replies without the helpline's own custom payloads, and those payloads merged."""
+    shown: list[Reply] = []
+    meta: dict[str, Any] = {}
+    for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get(HELPLINE_PAYLOAD_KEY), dict):
+            meta.update(custom[HELPLINE_PAYLOAD_KEY])
+            continue
+        shown.append(reply)
+    return shown, meta
+
+
+class DeliveryFailed(Exception):
+    """A channel could not hand an answer over for now (network, 5xx): it is sent again later."""
 
 
 class RasaUnavailable(Exception):
@@ -60,7 +105,7 @@ class Inbound:
     language_hint: str | None = None
 
 
-Status = Literal["answered", "queued", "rate_limited", "too_long", "empty"]
+Status = Literal["answered", "queued", "rate_limited", "too_long", "empty", "duplicate"]
 
 
 @dataclass
@@ -74,7 +119,7 @@ class Outcome:
 
 
 class Gateway:
-    """Forwards messages to Rasa for every channel and keeps the outbox moving."""
+    """Forwards messages to Rasa for every channel and keeps the queue moving."""
 
     def __init__(self, settings: Settings, http: httpx.AsyncClient, store: GatewayStore) -> None:
         self.settings = settings
@@ -84,11 +129,13 @@ class Gateway:
         self.limiter = RateLimiter(settings.gateway_rate_limit_per_minute)
         self._senders: dict[str, ReplySender] = {}
         self._refreshed: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
 
     # --- wiring ------------------------------------------------------------------------------
     def register_channel(self, channel: str, send: ReplySender) -> None:
-        """How to reach users of `channel` when a queued message is answered later."""
+        """How to reach users of `channel` outside a request (queued and retried answers)."""
         self._senders[channel] = send
 
     def pseudonym(self, channel: str, sender_id: str) -> str:
@@ -97,7 +144,7 @@ class Gateway:
     async def remember(self, channel: str, sender_id: str) -> str:
         """Keep a sender's encrypted raw id (for later replies); returns their pseudonym."""
         pseudonym = self.pseudonym(channel, sender_id)
-        await self._remember(pseudonym, Inbound(channel, sender_id, ""))
+        await self._remember(pseudonym, channel, sender_id)
         return pseudonym
 
     async def sender(self, pseudonym: str) -> SenderRecord | None:
@@ -106,22 +153,33 @@ class Gateway:
     async def language_for(
         self, pseudonym: str, text: str | None = None, hint: str | None = None
     ) -> str:
+        """The reply language for a message of this sender (`helpline.reply_language`)."""
         record = await self.sender(pseudonym)
-        return choose_language(text, record.language if record else None, hint)
+        return self._language(record, text, hint)
+
+    @staticmethod
+    def _language(record: SenderRecord | None, text: str | None, hint: str | None) -> str:
+        return reply_language(text, chosen=record.language_chosen if record else None,
+                              saved=record.language if record else None, hint=hint)
 
     async def set_language(self, pseudonym: str, lang: str) -> None:
+        """The sender chose a language explicitly: it sticks until they choose another."""
         code = normalise_language(lang)
         if code:
-            await asyncio.to_thread(self.store.set_sender_fields, pseudonym, language=code)
+            await asyncio.to_thread(self.store.set_sender_fields, pseudonym, language=code,
+                                    language_chosen=code)
 
     async def forget(self, pseudonym: str) -> None:
-        """Erase the gateway's data about a sender (on `delete_my_data`)."""
+        """Erase the gateway's data about a sender (after a confirmed `delete_my_data`)."""
         self._refreshed.pop(pseudonym, None)
         await asyncio.to_thread(self.store.forget_sender, pseudonym)
 
     # --- Rasa --------------------------------------------------------------------------------
     def _rasa_params(self) -> dict[str, str] | None:
         return {"token": self.settings.rasa_token} if self.settings.rasa_token else None
+
+    def _rasa(self, path: str) -> str:
+        return self.settings.rasa_url.rstrip("/") + path
 
     async def forward(
         self, pseudonym: str, text: str, metadata: dict[str, Any], channel: str
@@ -131,21 +189,24 @@ class Gateway:
                 "input_channel": channel}
         try:
             response = await self.http.post(
-                self.settings.rasa_url.rstrip("/") + REST_WEBHOOK_PATH,
-                json=body,
-                params=self._rasa_params(),
+                self._rasa(REST_WEBHOOK_PATH), json=body, params=self._rasa_params(),
                 timeout=self.settings.rasa_timeout_seconds,
             )
         except httpx.HTTPError as exc:
             log.warning("rasa unreachable: %s", type(exc).__name__)
             raise RasaUnavailable("transport") from exc
+        return self._replies(response, None)
+
+    @staticmethod
+    def _replies(response: httpx.Response, key: str | None) -> list[Reply]:
         if response.status_code != 200:
             log.warning("rasa answered HTTP %s", response.status_code)
             raise RasaUnavailable("status")
         try:
-            replies = response.json()
+            data = response.json()
         except ValueError as exc:
             raise RasaUnavailable("status") from exc
+        replies = data.get(key) if key and isinstance(data, dict) else data
         if not isinstance(replies, list):
             raise RasaUnavailable("status")
         if not replies:
@@ -153,172 +214,289 @@ class Gateway:
             raise RasaUnavailable("unanswered")
         return [r for r in replies if isinstance(r, dict)]
 
-    async def rasa_reachable(self) -> bool:
+    async def replay_answer(self, pseudonym: str) -> list[Reply]:
+        """Run again only the action that failed for the sender's last message (its turn is in
+        the tracker already); `RasaUnavailable` while it still cannot answer."""
         try:
             response = await self.http.get(
-                self.settings.rasa_url.rstrip("/") + REST_HEALTH_PATH, timeout=2.0
+                self._rasa(f"/conversations/{pseudonym}/tracker"), params=self._rasa_params(),
+                timeout=self.settings.rasa_timeout_seconds,
             )
+            response.raise_for_status()
+            events = response.json().get("events") or []
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            log.warning("rasa tracker unavailable: %s", type(exc).__name__)
+            raise RasaUnavailable("transport") from exc
+        action = failed_action(events)
+        if action is None:
+            raise LookupError("no unanswered action in the tracker")
+        try:
+            response = await self.http.post(
+                self._rasa(f"/conversations/{pseudonym}/execute"), json={"name": action},
+                params=self._rasa_params(), timeout=self.settings.rasa_timeout_seconds,
+            )
+        except httpx.HTTPError as exc:
+            log.warning("rasa unreachable: %s", type(exc).__name__)
+            raise RasaUnavailable("transport") from exc
+        return self._replies(response, "messages")
+
+    async def rasa_reachable(self) -> bool:
+        try:
+            response = await self.http.get(self._rasa(REST_HEALTH_PATH), timeout=2.0)
         except httpx.HTTPError:
             return False
         return response.status_code == 200
 
-    # --- the message path --------------------------------------------------------------------
-    async def handle(self, message: Inbound) -> Outcome:
-        """Take one message from a channel and return what to answer now."""
+    # --- receiving ---------------------------------------------------------------------------
+    async def accept(self, message: Inbound, delivery_id: str | None = None,
+                     wait: bool = False) -> Outcome:
+        """Store a message durably and process it (webhook channels): in the background, or
+        before returning with `wait`. Answers reach the user through the channel's sender;
+        the outcome carries only what to answer at once without Rasa (too long, too fast)."""
+        outcome, queued = await self._receive(message, delivery_id)
+        if queued and wait:
+            await self._drain_quietly(outcome.pseudonym, True)
+        elif queued:
+            self.schedule(outcome.pseudonym, force=True)
+        return outcome
+
+    async def handle(self, message: Inbound, delivery_id: str | None = None) -> Outcome:
+        """Store a message durably, process it now and return what to answer (web chat)."""
+        outcome, queued = await self._receive(message, delivery_id)
+        if not queued:
+            return outcome
+        replies, complete = await self.drain(outcome.pseudonym, inline=True)
+        record = await self.sender(outcome.pseudonym)
+        lang = self._language(record, message.text, message.language_hint)
+        return Outcome("answered" if complete else "queued", replies, outcome.pseudonym, lang)
+
+    async def _receive(self, message: Inbound, delivery_id: str | None) -> tuple[Outcome, bool]:
         pseudonym = self.pseudonym(message.channel, message.sender_id)
-        text = message.text
-        if not text or not text.strip():
-            return Outcome("empty", [], pseudonym)
+        text = clean_text(message.text or "")
+        if not text.strip():
+            if delivery_id:
+                await asyncio.to_thread(self.store.first_delivery, message.channel,
+                                        delivery_id, pseudonym)
+            return Outcome("empty", [], pseudonym), False
         limit = self.settings.gateway_max_message_chars
         if len(text) > limit:
             lang = await self.language_for(pseudonym, text[:500], message.language_hint)
-            _ = gettext_for(lang)
-            return Outcome("too_long", [{"text": _(texts.TOO_LONG).format(limit=limit)}],
-                           pseudonym, lang)
-        await self._remember(pseudonym, message)
-        if not self.limiter.allow(pseudonym):
-            log.info("rate limit reached for a sender")
-            lang = await self.language_for(pseudonym, text, message.language_hint)
-            record = await self.sender(pseudonym)
-            lines = await asyncio.to_thread(
-                danger_lines, text, lang, self._country(record, message), self.hotlines
-            )
-            _ = gettext_for(lang)
-            replies = [{"text": "\n".join(lines)}] if lines else []
-            replies.append({"text": _(texts.TOO_FAST)})
-            return Outcome("rate_limited", replies, pseudonym, lang)
-
+            return Outcome("too_long", [{"text": gettext_for(lang)(texts.TOO_LONG).format(
+                limit=limit)}], pseudonym, lang), False
+        await self._remember(pseudonym, message.channel, message.sender_id)
         metadata = dict(message.metadata)
-        if normalise_language(message.language_hint):
-            metadata["language_hint"] = normalise_language(message.language_hint)
-        if await asyncio.to_thread(self.store.pending_count, pseudonym):
-            # Earlier messages are still waiting: keep the order, this one goes behind them.
-            await asyncio.to_thread(
-                self.store.enqueue, pseudonym, message.channel, text, metadata, "behind"
-            )
-            replies, complete = await self._deliver_sender(pseudonym)
-            if complete:
-                return Outcome("answered", replies, pseudonym)
-            return await self._queued(pseudonym, message, replies)
-        try:
-            replies = await self.forward(pseudonym, text, metadata, message.channel)
-        except RasaUnavailable as exc:
-            await asyncio.to_thread(
-                self.store.enqueue, pseudonym, message.channel, text, metadata, exc.reason,
-                self.settings.gateway_retry_seconds,
-            )
-            return await self._queued(pseudonym, message, [])
-        return Outcome("answered", replies, pseudonym)
+        if hint := normalise_language(message.language_hint):
+            metadata["language_hint"] = hint
+        delay = 0.0
+        immediate: list[Reply] = []
+        allowed = self.limiter.allow(pseudonym)
+        if not allowed:
+            record = await self.sender(pseudonym)
+            lang = self._language(record, text, message.language_hint)
+            if await asyncio.to_thread(danger_of, text, lang):
+                allowed = True  # a cry for help is never held back by the rate limit
+            else:
+                log.info("rate limit reached for a sender: message queued for later")
+                delay = self.limiter.window
+                immediate = [{"text": gettext_for(lang)(texts.TOO_FAST)}]
+        queued = await asyncio.to_thread(self.store.receive, pseudonym, message.channel, text,
+                                         metadata, delivery_id, delay)
+        if queued is None:
+            log.info("duplicate %s delivery ignored", message.channel)
+            return Outcome("duplicate", [], pseudonym), False
+        if not allowed:
+            return Outcome("rate_limited", immediate, pseudonym), False
+        return Outcome("queued", [], pseudonym), True
 
-    async def _queued(self, pseudonym: str, message: Inbound, before: list[Reply]) -> Outcome:
-        record = await self.sender(pseudonym)
-        lang = choose_language(message.text, record.language if record else None,
-                               message.language_hint)
-        apology = await asyncio.to_thread(
-            outage_replies, message.text, lang, self._country(record, message), self.hotlines
-        )
-        return Outcome("queued", before + apology, pseudonym, lang)
-
-    @staticmethod
-    def _country(record: SenderRecord | None, message: Inbound) -> str | None:
-        country = message.metadata.get("country")
-        if isinstance(country, str) and len(country) == 2:
-            return country.upper()
-        return record.country if record else None
-
-    async def _remember(self, pseudonym: str, message: Inbound) -> None:
+    async def _remember(self, pseudonym: str, channel: str, sender_id: str) -> None:
         now = time.monotonic()
         if now - self._refreshed.get(pseudonym, -SENDER_REFRESH_SECONDS) < SENDER_REFRESH_SECONDS:
             return
-        await asyncio.to_thread(
-            self.store.remember_sender, pseudonym, message.channel, message.sender_id
-        )
+        await asyncio.to_thread(self.store.remember_sender, pseudonym, channel, sender_id)
         if len(self._refreshed) > 100_000:
             self._refreshed.clear()
         self._refreshed[pseudonym] = now
 
-    # --- the outbox --------------------------------------------------------------------------
-    async def _attempt(self, item: OutboxItem) -> list[Reply]:
-        """Try one queued message; on failure record it and re-raise."""
+    # --- processing --------------------------------------------------------------------------
+    def schedule(self, pseudonym: str, force: bool = False) -> None:
+        """Process a sender's queue in the background, answers sent through their channel."""
+        task = asyncio.create_task(self._drain_quietly(pseudonym, force), name="gateway-turn")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain_quietly(self, pseudonym: str, force: bool) -> None:
         try:
-            replies = await self.forward(item.pseudonym, item.text, item.metadata, item.channel)
-        except RasaUnavailable as exc:
-            attempts = item.attempts + 1
-            if exc.reason == "unanswered" and attempts > MAX_UNANSWERED_ATTEMPTS:
-                log.error("giving up on a message Rasa never answered (outbox id %s)", item.id)
-                await asyncio.to_thread(self.store.delivered, item.id)
-            else:
-                delay = min(self.settings.gateway_retry_seconds * 2 ** (attempts - 1),
-                            MAX_RETRY_DELAY)
-                await asyncio.to_thread(self.store.failed, item.id, attempts, delay, exc.reason)
+            await self.drain(pseudonym, force=force)
+        except asyncio.CancelledError:
             raise
-        await asyncio.to_thread(self.store.delivered, item.id)
-        return replies
+        except Exception as exc:
+            log.error("processing a sender's queue failed (%s)", type(exc).__name__)
 
-    async def _deliver_sender(self, pseudonym: str) -> tuple[list[Reply], bool]:
-        """Deliver one sender's queued messages in order; (replies, all delivered?)."""
-        items = await asyncio.to_thread(self.store.claim, pseudonym)
-        replies: list[Reply] = []
-        for index, item in enumerate(items):
-            try:
-                replies.extend(await self._attempt(item))
-            except RasaUnavailable:
-                await asyncio.to_thread(self.store.release, [i.id for i in items[index + 1:]])
-                return replies, False
-        remaining = await asyncio.to_thread(self.store.pending_count, pseudonym)
-        return replies, remaining == 0
+    async def idle(self) -> None:
+        """Wait until every background turn has finished (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
 
-    async def flush_outbox(self) -> int:
-        """Deliver every due queued message and send the answers; returns how many got through."""
-        items = await asyncio.to_thread(self.store.claim, None)
-        delivered = 0
-        blocked: set[str] = set()
-        for index, item in enumerate(items):
-            if item.pseudonym in blocked:
-                await asyncio.to_thread(self.store.release, [item.id])
-                continue
-            try:
-                replies = await self._attempt(item)
-            except RasaUnavailable as exc:
-                if exc.reason == "transport":  # Rasa is down: stop this round
-                    await asyncio.to_thread(self.store.release, [i.id for i in items[index + 1:]])
+    async def drain(self, pseudonym: str, inline: bool = False,
+                    force: bool = True) -> tuple[list[Reply], bool]:
+        """Process one sender's queued messages in order, each answer sent before the next
+        turn starts. `inline`: return the answers instead of sending them. Returns the answers
+        (inline) and whether the queue is now empty."""
+        if len(self._locks) > 10_000:
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+        lock = self._locks.setdefault(pseudonym, asyncio.Lock())
+        collected: list[Reply] = []
+        async with lock:
+            while True:
+                item = await asyncio.to_thread(self.store.claim_next, pseudonym, force)
+                if item is None:
                     break
-                blocked.add(item.pseudonym)
-                continue
-            delivered += 1
-            await self._send_later(item, replies)
-        return delivered
+                done = await self._process(item, collected if inline else None)
+                if not done:
+                    return collected, False
+                force = True
+        remaining = await asyncio.to_thread(self.store.pending_count, pseudonym)
+        return collected, remaining == 0
 
-    async def _send_later(self, item: OutboxItem, replies: list[Reply]) -> None:
+    async def _process(self, item: OutboxItem, inline: list[Reply] | None) -> bool:
+        """One queued message: its turn (or its kept answer), sent; False if it must wait."""
+        replies = item.replies
+        if replies is None:
+            try:
+                replies = await self._turn(item)
+            except RasaUnavailable as exc:
+                await self._postpone(item, exc.reason, inline)
+                return False
+            except Exception as exc:
+                log.error("a turn failed (%s); the message stays queued", type(exc).__name__)
+                log.debug("turn failure", exc_info=True)
+                await self._postpone(item, "error", inline)
+                return False
+            await asyncio.to_thread(self.store.answered, item.id, replies)
+        shown, meta = split_payloads(replies)
+        await self._apply(item.pseudonym, meta)
+        lang = normalise_language(meta.get("language")) or await self.language_for(
+            item.pseudonym, item.text, item.metadata.get("language_hint"))
+        if inline is not None:
+            inline.extend(shown)
+        else:
+            try:
+                await self._send(item, shown, lang)
+            except DeliveryFailed:
+                log.warning("%s could not take an answer now; it stays queued", item.channel)
+                await asyncio.to_thread(self.store.failed, item.id, item.attempts + 1,
+                                        self.settings.gateway_retry_seconds, "send", "answered")
+                return False
+        await asyncio.to_thread(self.store.delivered, item.id)
+        if meta.get("erase"):
+            await self.forget(item.pseudonym)
+        return True
+
+    async def _turn(self, item: OutboxItem) -> list[Reply]:
+        if item.state == "unanswered":
+            with contextlib.suppress(LookupError):
+                return await self.replay_answer(item.pseudonym)
+        return await self.forward(item.pseudonym, item.text, item.metadata, item.channel)
+
+    async def _postpone(self, item: OutboxItem, reason: str, inline: list[Reply] | None) -> None:
+        attempts = item.attempts + 1
+        delay = min(self.settings.gateway_retry_seconds * 2 ** (attempts - 1), MAX_RETRY_DELAY)
+        state = "unanswered" if reason == "unanswered" or item.state == "unanswered" else None
+        await asyncio.to_thread(self.store.failed, item.id, attempts, delay, reason, state)
+        now = time.time()
+        if item.notified_at is None:
+            notice = texts.APOLOGY
+        elif now - item.notified_at >= STILL_WAITING_SECONDS:
+            notice = texts.STILL_WAITING
+        else:
+            return
+        await asyncio.to_thread(self.store.mark_notified, item.id)
+        record = await self.sender(item.pseudonym)
+        lang = self._language(record, item.text, item.metadata.get("language_hint"))
+        country = self._country(record, item.metadata)
+        replies = await asyncio.to_thread(outage_replies, item.text, lang, country,
+                                          self.hotlines, notice)
+        if inline is not None:
+            inline.extend(replies)
+        else:
+            with contextlib.suppress(DeliveryFailed):
+                await self._send(item, replies, lang)
+
+    async def _apply(self, pseudonym: str, meta: dict[str, Any]) -> None:
+        """Keep what the actions said about the conversation: reply language and country."""
+        values: dict[str, Any] = {}
+        if lang := normalise_language(meta.get("language")):
+            values["language"] = lang
+        country = meta.get("country")
+        if isinstance(country, str) and len(country) == 2 and country.isalpha():
+            values["country"] = country.upper()
+        if values:
+            await asyncio.to_thread(self.store.set_sender_fields, pseudonym, **values)
+
+    async def _send(self, item: OutboxItem, replies: list[Reply], lang: str) -> None:
+        if not replies:
+            return
         send = self._senders.get(item.channel)
         record = await self.sender(item.pseudonym)
         if send is None or record is None:
-            log.warning("answer for a queued %s message has nowhere to go", item.channel)
+            log.warning("an answer for a %s message has nowhere to go", item.channel)
             return
-        lang = choose_language(item.text, record.language, item.metadata.get("language_hint"))
-        try:
-            await send(item.pseudonym, record.raw_id, replies, lang)
-        except Exception:
-            log.exception("sending a retried answer through %s failed", item.channel)
+        await send(item.pseudonym, record.raw_id, replies, lang)
 
+    @staticmethod
+    def _country(record: SenderRecord | None, metadata: dict[str, Any]) -> str | None:
+        country = metadata.get("country")
+        if isinstance(country, str) and len(country) == 2:
+            return country.upper()
+        return record.country if record else None
+
+    # --- the retry loop ----------------------------------------------------------------------
     def wake(self) -> None:
-        """Make the outbox loop try its due messages now instead of at its next tick."""
+        """Make the retry loop try its due messages now instead of at its next tick."""
         self._wake.set()
 
+    async def flush_outbox(self) -> None:
+        """Start processing every sender whose oldest queued message is due."""
+        for pseudonym in await asyncio.to_thread(self.store.due_senders):
+            lock = self._locks.get(pseudonym)
+            if lock is None or not lock.locked():
+                self.schedule(pseudonym)
+
     async def run_outbox(self) -> None:
-        """Background loop: retry queued messages every few seconds until cancelled."""
+        """Background loop: purge expired data at once and hourly, retry due messages."""
         purge_every = 3600.0
-        last_purge = 0.0
+        last_purge = -purge_every
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.gateway_retry_seconds)
-            self._wake.clear()
             try:
-                if time.monotonic() - last_purge > purge_every:
+                if time.monotonic() - last_purge >= purge_every:
                     await asyncio.to_thread(self.store.purge_expired)
                     last_purge = time.monotonic()
                 await self.flush_outbox()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox round failed")
+            except Exception as exc:
+                log.error("retry round failed (%s)", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.gateway_retry_seconds)
+            self._wake.clear()
+
+    async def close(self) -> None:
+        """Let running turns finish (briefly), then cancel the rest; they stay queued."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=10)
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def failed_action(events: list[dict[str, Any]]) -> str | None:
+    """The custom action Rasa ran without an answer after the tracker's last user message."""
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    if last_user is None:
+        return None
+    name = None
+    for event in events[last_user + 1:]:
+        if event.get("event") == "bot":
+            return None  # something was answered after it
+        if event.get("event") == "action" and event.get("name") not in RASA_OWN_ACTIONS:
+            name = event.get("name")
+    return str(name) if name else None

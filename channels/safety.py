@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from channels import texts
-from helpline.i18n import DEFAULT_LANGUAGE, gettext_for, normalise_language
+from helpline.i18n import gettext_for
 
 log = logging.getLogger(__name__)
 
@@ -22,29 +22,6 @@ PURPOSES_FOR_DANGER: dict[str, list[str]] = {
     "trafficking": ["emergency", "trafficking"],
     "violence": ["emergency", "violence"],
 }
-
-#: Below this confidence a detected language is ignored.
-LANGUAGE_CONFIDENCE = 0.75
-
-
-def choose_language(
-    text: str | None, chosen: str | None = None, hint: str | None = None
-) -> str:
-    """The language to answer in: the one the user chose, else a confident guess from the text,
-    else the channel's hint, else the default."""
-    if normalise_language(chosen):
-        return normalise_language(chosen) or DEFAULT_LANGUAGE
-    if text:
-        try:
-            from helpline.language import detect
-
-            code, confidence = detect(text)
-            if confidence >= LANGUAGE_CONFIDENCE and normalise_language(code):
-                return normalise_language(code) or DEFAULT_LANGUAGE
-        except ImportError:  # pragma: no cover - depends on the deployment
-            log.warning("language detection unavailable")
-    return normalise_language(hint) or DEFAULT_LANGUAGE
-
 
 def danger_of(text: str, lang: str | None) -> str | None:
     """"emergency", "trafficking", "violence" or None (the lexicon backs up the NLU model)."""
@@ -99,13 +76,15 @@ def danger_lines(
 
 
 def outage_replies(
-    text: str, lang: str, country: str | None, directory: HotlineDirectory
+    text: str, lang: str, country: str | None, directory: HotlineDirectory,
+    notice: str = texts.APOLOGY,
 ) -> list[dict[str, Any]]:
-    """The gateway's own answer while Rasa or the action server is down."""
+    """The gateway's own answer while Rasa or the action server is down: the numbers first
+    when the message looks dangerous, then `notice` (the apology, or "still waiting")."""
     _ = gettext_for(lang)
     lines = danger_lines(text, lang, country, directory)
     replies: list[dict[str, Any]] = []
     if lines:
         replies.append({"text": "\n".join(lines)})
-    replies.append({"text": _(texts.APOLOGY)})
+    replies.append({"text": _(notice)})
     return replies

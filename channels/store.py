@@ -1,8 +1,11 @@
-"""The gateway's own small SQL store: encrypted sender map, message outbox, delivery ids, mailbox.
+"""The gateway's own small SQL store: encrypted sender map, message queue, delivery ids, mailbox.
 
-Everything that could identify a person (raw chat ids, phone numbers, message text) is stored
-Fernet-encrypted and expires after the retention period. Works on SQLite and PostgreSQL, so
-several gateway replicas can share it (claims keep two replicas from delivering one message).
+Every message a channel hands over is written to the queue in the same transaction that marks
+its delivery id as seen, and leaves the queue only once it has been answered; a gateway that
+dies mid-turn finds it there again when it restarts. Everything that could identify a person
+(raw chat ids, phone numbers, message text, country) is Fernet-encrypted and expires after the
+retention period. Works on SQLite and PostgreSQL, so several gateway replicas can share it
+(claims keep two replicas from delivering one message).
 """
 
 from __future__ import annotations
@@ -37,20 +40,26 @@ from knowledge.db import normalise_url
 
 metadata = MetaData()
 
+# Table names carry a version: the queue and the sender map changed shape (durable receipt,
+# encrypted country, chosen language), and `create_all` never alters an existing table.
 senders = Table(
-    "gateway_senders",
+    "gateway_senders_v2",
     metadata,
     Column("pseudonym", String(64), primary_key=True),
     Column("channel", String(20), nullable=False),
     Column("raw_id_enc", Text, nullable=False),
     Column("language", String(8)),
-    Column("country", String(2)),
+    Column("language_chosen", String(8)),
+    Column("country_enc", Text),
     Column("options_json", Text),
     Column("expires_at", Float, nullable=False, index=True),
 )
 
+#: A queued message's state: `new` (Rasa has not seen it), `unanswered` (Rasa took the turn
+#: but the action server did not answer: only the answer step is replayed), `answered` (the
+#: answer is kept here until it has been sent, so a restart sends it without a second turn).
 outbox = Table(
-    "gateway_outbox",
+    "gateway_queue",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("pseudonym", String(64), nullable=False, index=True),
@@ -59,16 +68,20 @@ outbox = Table(
     Column("metadata_enc", Text, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("state", String(12), nullable=False, default="new"),
     Column("last_error", String(20)),
     Column("next_attempt_at", Float, nullable=False, index=True),
     Column("claimed_until", Float, nullable=False, default=0.0),
+    Column("notified_at", Float),
+    Column("replies_enc", Text),
     Column("expires_at", Float, nullable=False),
 )
 
 deliveries = Table(
-    "gateway_deliveries",
+    "gateway_delivery_ids",
     metadata,
     Column("key", String(64), primary_key=True),
+    Column("pseudonym", String(64), index=True),
     Column("seen_at", Float, nullable=False, index=True),
 )
 
@@ -91,7 +104,10 @@ payloads = Table(
 
 DELIVERY_ID_TTL = 2 * 24 * 3600.0
 MAILBOX_TTL = 24 * 3600.0
-CLAIM_SECONDS = 120.0
+#: How long a claimed message is reserved for the process that claimed it. A process that dies
+#: holding a claim delays that message by at most this long (on SQLite, a restarted gateway
+#: releases every claim at once: only one gateway host can use a SQLite file).
+CLAIM_SECONDS = 60.0
 
 
 @dataclass
@@ -104,6 +120,7 @@ class SenderRecord:
     language: str | None = None
     country: str | None = None
     options: list[str] = field(default_factory=list)
+    language_chosen: str | None = None
 
 
 @dataclass
@@ -116,6 +133,10 @@ class OutboxItem:
     text: str
     metadata: dict[str, Any]
     attempts: int
+    state: str = "new"
+    created_at: float = 0.0
+    notified_at: float | None = None
+    replies: list[dict[str, Any]] | None = None
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -189,53 +210,159 @@ class GatewayStore:
             channel=row.channel,
             raw_id=self.box.decrypt(row.raw_id_enc),
             language=row.language,
-            country=row.country,
+            country=self.box.decrypt(row.country_enc) if row.country_enc else None,
             options=json.loads(row.options_json) if row.options_json else [],
+            language_chosen=row.language_chosen,
         )
 
     def set_sender_fields(self, pseudonym: str, **values: Any) -> None:
-        """Update `language`, `country` or `options` (a list of payloads) of a known sender."""
+        """Update `language`, `language_chosen`, `country` (kept encrypted) or `options` (a list
+        of payloads) of a known sender."""
         if "options" in values:
             values["options_json"] = json.dumps(values.pop("options"))
+        if "country" in values:
+            country = values.pop("country")
+            values["country_enc"] = self.box.encrypt(country) if country else None
         with self.engine.begin() as conn:
             conn.execute(update(senders).where(senders.c.pseudonym == pseudonym).values(**values))
 
     def forget_sender(self, pseudonym: str) -> None:
-        """Erase everything the gateway holds about one sender."""
+        """Erase everything the gateway holds about one sender: sender map, queue, mailbox and
+        delivery ids, in one transaction."""
         with self.engine.begin() as conn:
-            for table in (senders, outbox, mailbox):
+            for table in (senders, outbox, mailbox, deliveries):
                 conn.execute(delete(table).where(table.c.pseudonym == pseudonym))
 
-    # --- outbox ----------------------------------------------------------------------------
-    def enqueue(
+    def holds_anything_of(self, pseudonym: str) -> dict[str, int]:
+        """Rows kept about one sender, per table (what an erasure test reads)."""
+        with self.engine.connect() as conn:
+            return {
+                str(table.name): int(conn.execute(
+                    select(func.count()).select_from(table)
+                    .where(table.c.pseudonym == pseudonym)).scalar_one())
+                for table in (senders, outbox, mailbox, deliveries)
+            }
+
+    # --- the queue ---------------------------------------------------------------------------
+    @staticmethod
+    def delivery_key(channel: str, delivery_id: str) -> str:
+        return hashlib.sha256(f"{channel}:{delivery_id}".encode()).hexdigest()
+
+    def receive(
         self,
         pseudonym: str,
         channel: str,
         text: str,
         meta: dict[str, Any],
-        error: str,
+        delivery_id: str | None = None,
         delay: float = 0.0,
-    ) -> int:
-        """Queue a message Rasa did not answer; the first retry is due after `delay` seconds."""
+    ) -> int | None:
+        """Queue an incoming message and mark its delivery id seen, in one transaction.
+
+        Returns the queue id, or None when the channel delivered this id before (nothing is
+        written then). The message is due after `delay` seconds.
+        """
+        now = time.time()
+        try:
+            with self.engine.begin() as conn:
+                if delivery_id:
+                    conn.execute(insert(deliveries).values(
+                        key=self.delivery_key(channel, delivery_id), pseudonym=pseudonym,
+                        seen_at=now))
+                result = conn.execute(
+                    insert(outbox).values(
+                        pseudonym=pseudonym,
+                        channel=channel,
+                        text_enc=self.box.encrypt(text),
+                        metadata_enc=self.box.encrypt(json.dumps(meta)),
+                        created_at=now,
+                        attempts=0,
+                        state="new",
+                        next_attempt_at=now + delay,
+                        claimed_until=0.0,
+                        expires_at=now + self.retention,
+                    )
+                )
+                key = result.inserted_primary_key
+                assert key is not None
+                return int(key[0])
+        except IntegrityError:
+            return None
+
+    def enqueue(self, pseudonym: str, channel: str, text: str, meta: dict[str, Any],
+                error: str = "new", delay: float = 0.0) -> int:
+        """Queue a message without a delivery id (kept for tools and tests)."""
+        found = self.receive(pseudonym, channel, text, meta, None, delay)
+        assert found is not None
+        return found
+
+    def claim_next(self, pseudonym: str, force: bool = False) -> OutboxItem | None:
+        """Claim the oldest queued message of one sender, unless another process holds it or
+        its retry is not due yet (`force`: try it now all the same, the sender wrote again)."""
         now = time.time()
         with self.engine.begin() as conn:
-            result = conn.execute(
-                insert(outbox).values(
-                    pseudonym=pseudonym,
-                    channel=channel,
-                    text_enc=self.box.encrypt(text),
-                    metadata_enc=self.box.encrypt(json.dumps(meta)),
-                    created_at=now,
-                    attempts=1,
-                    last_error=error,
-                    next_attempt_at=now + delay,
-                    claimed_until=0.0,
-                    expires_at=now + self.retention,
-                )
-            )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
+            row = conn.execute(
+                select(outbox).where(outbox.c.pseudonym == pseudonym)
+                .order_by(outbox.c.id).limit(1)
+            ).first()
+            if row is None or row.claimed_until >= now:
+                return None
+            if not force and row.next_attempt_at > now:
+                return None
+            won = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id, outbox.c.claimed_until < now)
+                .values(claimed_until=now + CLAIM_SECONDS)
+            ).rowcount
+            if not won:
+                return None
+        return self._item(row)
+
+    def _item(self, row: Any) -> OutboxItem:
+        return OutboxItem(
+            id=row.id,
+            pseudonym=row.pseudonym,
+            channel=row.channel,
+            text=self.box.decrypt(row.text_enc),
+            metadata=json.loads(self.box.decrypt(row.metadata_enc)),
+            attempts=row.attempts,
+            state=row.state,
+            created_at=row.created_at,
+            notified_at=row.notified_at,
+            replies=json.loads(self.box.decrypt(row.replies_enc)) if row.replies_enc else None,
+        )
+
+    def due_senders(self, limit: int = 200) -> list[str]:
+        """Senders whose oldest queued message is due and not claimed, oldest first."""
+        now = time.time()
+        firsts = (
+            select(outbox.c.pseudonym, func.min(outbox.c.id).label("first"))
+            .group_by(outbox.c.pseudonym).subquery()
+        )
+        query = (
+            select(outbox.c.pseudonym)
+            .join(firsts, outbox.c.id == firsts.c.first)
+            .where(outbox.c.next_attempt_at <= now, outbox.c.claimed_until < now)
+            .order_by(outbox.c.id).limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [str(r[0]) for r in conn.execute(query).all()]
+
+    def release_all_claims(self) -> None:
+        """Forget every claim (a gateway starting on SQLite is the only one using the file)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).values(claimed_until=0.0))
+
+    def answered(self, item_id: int, replies: list[dict[str, Any]]) -> None:
+        """Keep Rasa's answer with the message until it has been sent."""
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == item_id).values(
+                state="answered", replies_enc=self.box.encrypt(json.dumps(replies))))
+
+    def mark_notified(self, item_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == item_id)
+                         .values(notified_at=time.time()))
 
     def pending_count(self, pseudonym: str | None = None) -> int:
         query = select(func.count()).select_from(outbox)
@@ -244,62 +371,18 @@ class GatewayStore:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def claim(self, pseudonym: str | None = None, limit: int = 200) -> list[OutboxItem]:
-        """Claim queued messages in arrival order, never one behind an earlier unclaimed one.
-
-        With a pseudonym: all of that sender's messages (they are writing again, so now is
-        the time). Without: for each sender, the run of due messages from their oldest on.
-        """
-        now = time.time()
-        query = select(outbox).order_by(outbox.c.id).limit(limit)
-        if pseudonym is not None:
-            query = query.where(outbox.c.pseudonym == pseudonym)
-        claimed: list[OutboxItem] = []
-        blocked: set[str] = set()
-        with self.engine.begin() as conn:
-            for row in conn.execute(query).all():
-                if row.pseudonym in blocked:
-                    continue
-                due = pseudonym is not None or row.next_attempt_at <= now
-                if not due or row.claimed_until >= now:
-                    blocked.add(row.pseudonym)
-                    continue
-                won = conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id == row.id, outbox.c.claimed_until < now)
-                    .values(claimed_until=now + CLAIM_SECONDS)
-                ).rowcount
-                if not won:
-                    blocked.add(row.pseudonym)
-                    continue
-                claimed.append(
-                    OutboxItem(
-                        id=row.id,
-                        pseudonym=row.pseudonym,
-                        channel=row.channel,
-                        text=self.box.decrypt(row.text_enc),
-                        metadata=json.loads(self.box.decrypt(row.metadata_enc)),
-                        attempts=row.attempts,
-                    )
-                )
-        return claimed
-
     def delivered(self, item_id: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(outbox).where(outbox.c.id == item_id))
 
-    def failed(self, item_id: int, attempts: int, delay: float, error: str) -> None:
+    def failed(self, item_id: int, attempts: int, delay: float, error: str,
+               state: str | None = None) -> None:
+        values: dict[str, Any] = dict(attempts=attempts, last_error=error,
+                                      next_attempt_at=time.time() + delay, claimed_until=0.0)
+        if state:
+            values["state"] = state
         with self.engine.begin() as conn:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id == item_id)
-                .values(
-                    attempts=attempts,
-                    last_error=error,
-                    next_attempt_at=time.time() + delay,
-                    claimed_until=0.0,
-                )
-            )
+            conn.execute(update(outbox).where(outbox.c.id == item_id).values(**values))
 
     def release(self, item_ids: list[int]) -> None:
         if not item_ids:
@@ -308,12 +391,16 @@ class GatewayStore:
             conn.execute(update(outbox).where(outbox.c.id.in_(item_ids)).values(claimed_until=0.0))
 
     # --- duplicate deliveries ----------------------------------------------------------------
-    def first_delivery(self, channel: str, delivery_id: str) -> bool:
-        """True the first time a channel delivers this id (Telegram update_id, MessageSid)."""
-        key = hashlib.sha256(f"{channel}:{delivery_id}".encode()).hexdigest()
+    def first_delivery(self, channel: str, delivery_id: str,
+                       pseudonym: str | None = None) -> bool:
+        """True the first time a channel delivers this id, for deliveries that queue nothing
+        (a button press, a media note); messages use `receive`, which marks it in the same
+        transaction that queues them."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(deliveries).values(key=key, seen_at=time.time()))
+                conn.execute(insert(deliveries).values(
+                    key=self.delivery_key(channel, delivery_id), pseudonym=pseudonym,
+                    seen_at=time.time()))
         except IntegrityError:
             return False
         return True

@@ -12,6 +12,14 @@ APOLOGY = N_(
     "Sorry, the helpline cannot answer right now. Your message is saved and we will reply "
     "as soon as we can."
 )
+STILL_WAITING = N_(
+    "We are still trying to answer your message: it is saved and you will get the answer here. "
+    "If you are in danger, do not wait: call the emergency number."
+)
+PRIVATE_CHAT_ONLY = N_(
+    "To protect your privacy I only answer in a private chat. Please write to me directly, "
+    "not in a group."
+)
 DANGER_NUMBERS = N_("If you are in danger, call now:")
 DANGER_UNKNOWN_COUNTRY = N_(
     "If you are in danger now, call the local emergency number. Tell me which country you "

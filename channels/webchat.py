@@ -4,7 +4,8 @@
 page keeps a random session id in localStorage. Answers to messages that were queued during
 a Rasa outage are collected by the page from `GET /webchat/replies?session=…`.
 
-Input rules: body at most 64 KiB (413), valid JSON object (400), session 8–128 characters of
+Input rules: body at most 64 KiB, however it is sent (413), valid JSON object, not nested
+beyond what the parser allows (400), session 8–128 characters of
 [A-Za-z0-9_-] (400), message a non-empty string (400) of at most
 `GATEWAY_MAX_MESSAGE_CHARS` characters (413, nothing is forwarded). Emoji-only text is a
 normal message.
@@ -16,7 +17,6 @@ import asyncio
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from channels import texts
 from channels.core import Gateway, Inbound, Reply, ReplySender
+from channels.http import BodyTooLarge, error, read_body
 from helpline.i18n import gettext_for
 
 CHANNEL = "webchat"
@@ -31,11 +32,6 @@ MAX_BODY_BYTES = 64 * 1024
 SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
 _PAGE = (Path(__file__).parent / "static" / "webchat.html").read_text("utf-8")
-
-
-def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
-    """The JSON shape of every gateway error."""
-    return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
 
 
 def _accept_language(request: Request) -> str | None:
@@ -52,17 +48,14 @@ async def message(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     hint = _accept_language(request)
     _ = gettext_for(hint)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return error(413, "body_too_large", _(texts.TOO_LONG).format(
-            limit=gateway.settings.gateway_max_message_chars))
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+    try:
+        body = await read_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
         return error(413, "body_too_large", _(texts.TOO_LONG).format(
             limit=gateway.settings.gateway_max_message_chars))
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return error(400, "invalid_json", _(texts.INVALID_JSON))
     if not isinstance(data, dict):
         return error(400, "invalid_json", _(texts.INVALID_JSON))

@@ -2,8 +2,12 @@
 or polls the Bot API in development when no `PUBLIC_BASE_URL` is configured.
 
 Handles text, locations (metadata `{"location": {"lat", "lon"}}`), `/start`, `/language`,
-`/delete`, button presses (callback queries) and, politely, everything it cannot read yet
-(voice, photos, stickers…). Chat ids never leave the gateway: Rasa sees a keyed pseudonym.
+`/delete` (a request the bot asks to confirm; nothing is erased before "yes"), button presses
+(callback queries) and, politely, everything it cannot read yet (voice, photos, stickers…).
+Every update is stored with its `update_id` before the webhook answers 200, and processed
+from the store (`channels.core`). In a group the bot only asks to be written to privately:
+members would share one conversation and see each other's answers. Chat ids never leave the
+gateway: Rasa sees a keyed pseudonym.
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
 from channels import texts
-from channels.core import Gateway, Inbound, Outcome, Reply
+from channels.core import DeliveryFailed, Gateway, Inbound, Reply
+from channels.http import BodyTooLarge, error, read_body
 from channels.telegram.render import LANGUAGE_PREFIX, PAYLOAD_KEY_PREFIX, render
-from channels.webchat import error
 from helpline.i18n import LANGUAGES, gettext_for, normalise_language
 from helpline.settings import Settings
 
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
+#: Telegram updates are a few KiB; anything far larger is not one.
+MAX_UPDATE_BYTES = 256 * 1024
 #: What Rasa receives for a location message (the coordinates travel as metadata).
 LOCATION_TEXT = "/inform"
 START_TEXT = "/greet"
@@ -117,30 +123,42 @@ class TelegramChannel:
             log.warning("Telegram webhook call with a wrong or missing secret token")
             return error(403, "forbidden", "invalid secret token")
         try:
-            data = json.loads(await request.body())
-            update = Update.de_json(data, self.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(await read_body(request, MAX_UPDATE_BYTES))
+        except BodyTooLarge:
+            return error(413, "body_too_large", "request body too large")
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return error(400, "invalid_update", "not a Telegram update")
+        update = self._parse(data)
         if update is None:
             return error(400, "invalid_update", "not a Telegram update")
         await self.process(update)
         return JSONResponse({"ok": True})
 
+    def _parse(self, data: Any) -> Update | None:
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return None
+        try:
+            return Update.de_json(data, self.bot)
+        except Exception:  # any malformed field: python-telegram-bot raises many kinds
+            log.info("malformed Telegram update refused")
+            return None
+
     # --- updates -----------------------------------------------------------------------------
     async def process(self, update: Update) -> None:
-        """Handle one update exactly once (Telegram re-delivers when not acknowledged)."""
-        first = await asyncio.to_thread(
-            self.gateway.store.first_delivery, CHANNEL, str(update.update_id)
-        )
-        if not first:
-            log.info("duplicate Telegram update ignored")
-            return
+        """Store one update (once: Telegram re-delivers when not acknowledged) and start its
+        turn; the answer is sent from the store, in order with the chat's other messages."""
+        delivery = str(update.update_id)
         if update.callback_query is not None:
-            await self._on_callback(update)
+            await self._on_callback(update, delivery)
         elif update.message is not None:
-            await self._on_message(update.message)
+            await self._on_message(update.message, delivery)
 
-    async def _on_callback(self, update: Update) -> None:
+    async def _once(self, delivery: str, chat_id: int) -> bool:
+        pseudonym = self.gateway.pseudonym(CHANNEL, str(chat_id))
+        return await asyncio.to_thread(self.gateway.store.first_delivery, CHANNEL, delivery,
+                                       pseudonym)
+
+    async def _on_callback(self, update: Update, delivery: str) -> None:
         query = update.callback_query
         assert query is not None
         with contextlib.suppress(TelegramError):
@@ -149,6 +167,11 @@ class TelegramChannel:
         if message is None or query.data is None:
             return
         chat_id = message.chat.id
+        if message.chat.type != "private":
+            if await self._once(delivery, chat_id):
+                await self._private_only(chat_id, query.from_user.language_code
+                                         if query.from_user else None)
+            return
         hint = query.from_user.language_code if query.from_user else None
         data = query.data
         if data.startswith(LANGUAGE_PREFIX):
@@ -165,34 +188,48 @@ class TelegramChannel:
             if found is None:
                 return
             data = found
-        await self._forward(chat_id, data, {}, hint)
+        await self._accept(chat_id, data, {}, hint, delivery)
 
-    async def _on_message(self, message: Message) -> None:
+    async def _on_message(self, message: Message, delivery: str) -> None:
         chat_id = message.chat.id
         user = message.from_user
         hint = user.language_code if user else None
+        if message.chat.type != "private":
+            if await self._once(delivery, chat_id):
+                await self._private_only(chat_id, hint)
+            return
         if message.location is not None:
             location = {"lat": message.location.latitude, "lon": message.location.longitude}
-            await self._forward(chat_id, LOCATION_TEXT, {"location": location}, hint)
+            await self._accept(chat_id, LOCATION_TEXT, {"location": location}, hint, delivery)
             return
         text = message.text
         if text is None:
+            # The note comes first; a caption is then read as the message. Until the caption is
+            # stored the webhook has not answered, so Telegram would deliver it again.
+            if not message.caption and not await self._once(delivery, chat_id):
+                return
             pseudonym = self.gateway.pseudonym(CHANNEL, str(chat_id))
             lang = await self.gateway.language_for(pseudonym, message.caption, hint)
-            await self.send(chat_id, [{"text": gettext_for(lang)(texts.TEXT_ONLY)}])
+            await self._send_now(chat_id, [{"text": gettext_for(lang)(texts.TEXT_ONLY)}])
             if message.caption:
-                await self._forward(chat_id, message.caption, {}, hint)
+                await self._accept(chat_id, message.caption, {}, hint, delivery)
             return
         command = text.split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") else ""
         if command == "/start":
-            await self._forward(chat_id, START_TEXT, {}, hint)
+            await self._accept(chat_id, START_TEXT, {}, hint, delivery)
         elif command == "/language":
-            await self._ask_language(chat_id, hint)
+            if await self._once(delivery, chat_id):
+                await self._ask_language(chat_id, hint)
         elif command == "/delete":
-            await self._forward(chat_id, DELETE_TEXT, {}, hint)
-            await self.gateway.forget(self.gateway.pseudonym(CHANNEL, str(chat_id)))
+            # Only a request: the bot asks to confirm, and the gateway forgets the chat when the
+            # confirming action says so (never before the person's "yes").
+            await self._accept(chat_id, DELETE_TEXT, {}, hint, delivery)
         else:
-            await self._forward(chat_id, text, {}, hint)
+            await self._accept(chat_id, text, {}, hint, delivery)
+
+    async def _private_only(self, chat_id: int, hint: str | None) -> None:
+        lang = normalise_language(hint) or "es"
+        await self._send_now(chat_id, [{"text": gettext_for(lang)(texts.PRIVATE_CHAT_ONLY)}])
 
     async def _ask_language(self, chat_id: int, hint: str | None) -> None:
         pseudonym = self.gateway.pseudonym(CHANNEL, str(chat_id))
@@ -205,19 +242,23 @@ class TelegramChannel:
         await self.bot.send_message(chat_id, gettext_for(lang)(texts.CHOOSE_LANGUAGE),
                                     reply_markup=markup)
 
-    async def _forward(
-        self, chat_id: int, text: str, metadata: dict[str, Any], hint: str | None
-    ) -> Outcome:
-        outcome = await self.gateway.handle(Inbound(CHANNEL, str(chat_id), text, metadata, hint))
-        await self.send(chat_id, outcome.replies)
-        return outcome
+    async def _accept(self, chat_id: int, text: str, metadata: dict[str, Any],
+                      hint: str | None, delivery: str) -> None:
+        outcome = await self.gateway.accept(
+            Inbound(CHANNEL, str(chat_id), text, metadata, hint), delivery, wait=True)
+        if outcome.replies:
+            await self._send_now(chat_id, outcome.replies)
 
     # --- sending -----------------------------------------------------------------------------
     def _shorten(self, payload: str) -> str:
         return self.gateway.store.payload_key(payload)
 
     async def send(self, chat_id: int | str, replies: list[Reply]) -> None:
-        """Send Rasa replies to a chat: split text, inline keyboards, photos."""
+        """Send Rasa replies to a chat: split text, inline keyboards, photos.
+
+        `DeliveryFailed` when the Bot API cannot be reached (the answer is sent again later);
+        a refusal (blocked bot, bad request) is logged and not retried.
+        """
         messages = await asyncio.to_thread(render, replies, self._shorten)
         for out in messages:
             try:
@@ -225,8 +266,17 @@ class TelegramChannel:
                     await self.bot.send_photo(chat_id, out.photo)
                 elif out.text:
                     await self.bot.send_message(chat_id, out.text, reply_markup=out.keyboard)
+            except (NetworkError, TimedOut, RetryAfter) as exc:
+                if isinstance(exc, BadRequest):
+                    log.warning("Telegram refused a message (%s)", type(exc).__name__)
+                    continue
+                raise DeliveryFailed(type(exc).__name__) from exc
             except TelegramError as exc:
                 log.warning("Telegram send failed (%s)", type(exc).__name__)
+
+    async def _send_now(self, chat_id: int, replies: list[Reply]) -> None:
+        with contextlib.suppress(DeliveryFailed):
+            await self.send(chat_id, replies)
 
     async def _send_later(self, pseudonym: str, raw_id: str, replies: list[Reply],
                           lang: str) -> None:

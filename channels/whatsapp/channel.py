@@ -1,7 +1,10 @@
 """The WhatsApp channel (Twilio): every webhook is checked with twilio's `RequestValidator`
-over `PUBLIC_BASE_URL` + path (403 when the `X-Twilio-Signature` does not match); the webhook
-answers at once with empty TwiML and the turn runs in the background, so Twilio's 15-second
-timeout never matters. Replies go out through Twilio's REST API with its asyncio HTTP client.
+over `PUBLIC_BASE_URL` + path (403 when the `X-Twilio-Signature` does not match). The body is
+read with a hard byte cap and the signature is checked before the form is parsed into anything
+larger than the bytes themselves. The message is stored (with its `MessageSid`, once) before
+the webhook answers with empty TwiML; the turn runs from the store in the background, so
+Twilio's 15-second timeout never matters. Replies go out through Twilio's REST API with its
+asyncio HTTP client, one chat's answers in turn order.
 
 Handles `Body`, `Latitude`/`Longitude` (metadata `{"location": {"lat", "lon"}}`), media
 (voice notes, images: a polite reply that only text is understood yet) and numbered options.
@@ -14,18 +17,20 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import FormData
+import aiohttp
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels import texts
-from channels.core import Gateway, Inbound, Reply
-from channels.webchat import error
+from channels.core import DeliveryFailed, Gateway, Inbound, Reply
+from channels.http import BodyTooLarge, error, read_body
 from channels.whatsapp.render import option_payload, render
 from helpline.i18n import gettext_for
 from helpline.settings import Settings
@@ -56,7 +61,6 @@ class WhatsAppChannel:
                              http_client=self.http_client)
         if settings.twilio_api_base_url:
             self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
-        self._tasks: set[asyncio.Task[None]] = set()
         gateway.register_channel(CHANNEL, self._send_later)
 
     async def start(self) -> None:
@@ -66,17 +70,12 @@ class WhatsAppChannel:
             log.warning("WhatsApp: TWILIO_WHATSAPP_NUMBER is not set, replies cannot be sent")
 
     async def stop(self) -> None:
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=10)
-        for task in self._tasks:
-            task.cancel()
         with contextlib.suppress(Exception):
             await self.http_client.close()
 
     async def idle(self) -> None:
         """Wait until every background turn has finished (used by tests and shutdown)."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
+        await self.gateway.idle()
 
     # --- webhook -----------------------------------------------------------------------------
     def signed_url(self, request: Request) -> str:
@@ -85,38 +84,36 @@ class WhatsAppChannel:
         return f"{base}{request.url.path}{query}"
 
     async def webhook(self, request: Request) -> Response:
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-            return error(413, "body_too_large", "request body too large")
-        form = await request.form()
         signature = request.headers.get(SIGNATURE_HEADER, "")
-        if not self.settings.public_base_url or not signature or not self.validator.validate(
-            self.signed_url(request), form, signature
-        ):
+        if not self.settings.public_base_url or not signature:
+            log.warning("WhatsApp webhook without a signature refused")
+            return error(403, "forbidden", "invalid signature")
+        try:
+            raw = await read_body(request, MAX_FORM_BYTES)
+        except BodyTooLarge:
+            return error(413, "body_too_large", "request body too large")
+        try:
+            fields: list[tuple[str, str | UploadFile]] = list(parse_qsl(
+                raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200))
+            form = FormData(fields)
+        except (UnicodeDecodeError, ValueError):
+            return error(400, "invalid_form", "not a form")
+        if not self.validator.validate(self.signed_url(request), form, signature):
             log.warning("WhatsApp webhook with an invalid signature refused")
             return error(403, "forbidden", "invalid signature")
-        sid = str(form.get("MessageSid") or form.get("SmsMessageSid") or "")
-        if sid:
-            first = await asyncio.to_thread(self.gateway.store.first_delivery, CHANNEL, sid)
-            if not first:
-                log.info("duplicate WhatsApp delivery ignored")
-                return Response(EMPTY_TWIML, media_type="text/xml")
-        task = asyncio.create_task(self._process(form), name="whatsapp-turn")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return Response(EMPTY_TWIML, media_type="text/xml")
-
-    async def _process(self, form: FormData) -> None:
         try:
             await self.process(form)
-        except Exception:
-            log.exception("processing a WhatsApp message failed")
+        except Exception as exc:  # the message could not even be stored: let Twilio retry
+            log.error("storing a WhatsApp message failed (%s)", type(exc).__name__)
+            return error(503, "unavailable", "try again")
+        return Response(EMPTY_TWIML, media_type="text/xml")
 
     async def process(self, form: FormData) -> None:
-        """One incoming WhatsApp message: forward it and send the answer."""
+        """One incoming WhatsApp message: store it (once per `MessageSid`) and start its turn."""
         sender = str(form.get("From") or "")
         if not sender:
             return
+        sid = str(form.get("MessageSid") or form.get("SmsMessageSid") or "") or None
         body = str(form.get("Body") or "")
         metadata: dict[str, Any] = {}
         latitude, longitude = form.get("Latitude"), form.get("Longitude")
@@ -126,23 +123,30 @@ class WhatsAppChannel:
         num_media = str(form.get("NumMedia") or "0")
         media_count = int(num_media) if num_media.isdigit() else 0
         pseudonym = await self.gateway.remember(CHANNEL, sender)
+        if "location" in metadata and not body.strip():
+            body = LOCATION_TEXT
+        if media_count and not body.strip():
+            if sid and not await asyncio.to_thread(self.gateway.store.first_delivery, CHANNEL,
+                                                   sid, pseudonym):
+                return
+        else:
+            record = await self.gateway.sender(pseudonym)
+            chosen = option_payload(body, record.options if record else [])
+            outcome = await self.gateway.accept(
+                Inbound(CHANNEL, sender, chosen if chosen is not None else body, metadata), sid)
+            if outcome.status == "duplicate":
+                return
+            if outcome.replies:
+                lang = await self.gateway.language_for(pseudonym, body)
+                with contextlib.suppress(DeliveryFailed):
+                    await self.send(sender, pseudonym, outcome.replies, lang)
         if media_count:
             log.info("WhatsApp media message (%s item(s)) answered with the text-only note",
                      media_count)
             lang = await self.gateway.language_for(pseudonym, body or None)
-            await self.send(sender, pseudonym, [{"text": gettext_for(lang)(texts.TEXT_ONLY)}],
-                            lang)
-            if not body.strip():
-                return
-        if "location" in metadata and not body.strip():
-            body = LOCATION_TEXT
-        record = await self.gateway.sender(pseudonym)
-        chosen = option_payload(body, record.options if record else [])
-        if chosen is not None:
-            body = chosen
-        outcome = await self.gateway.handle(Inbound(CHANNEL, sender, body, metadata))
-        lang = outcome.language or await self.gateway.language_for(pseudonym, body)
-        await self.send(sender, pseudonym, outcome.replies, lang)
+            with contextlib.suppress(DeliveryFailed):
+                await self.send(sender, pseudonym,
+                                [{"text": gettext_for(lang)(texts.TEXT_ONLY)}], lang)
 
     # --- sending -----------------------------------------------------------------------------
     async def send(self, to: str, pseudonym: str, replies: list[Reply], lang: str) -> None:
@@ -163,10 +167,17 @@ class WhatsAppChannel:
             await self._create(from_=whatsapp_address(sender), to=to, media_url=[url])
 
     async def _create(self, **fields: Any) -> None:
+        """One message through Twilio; `DeliveryFailed` when Twilio cannot take it now."""
         try:
             await self.client.messages.create_async(**fields)
+        except TwilioRestException as exc:
+            if exc.status >= 500 or exc.status == 429:
+                raise DeliveryFailed(f"HTTP {exc.status}") from exc
+            log.warning("Twilio refused a message (HTTP %s)", exc.status)
         except TwilioException as exc:
-            log.warning("Twilio send failed (%s)", type(exc).__name__)
+            raise DeliveryFailed(type(exc).__name__) from exc
+        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+            raise DeliveryFailed(type(exc).__name__) from exc
 
     async def _send_later(self, pseudonym: str, raw_id: str, replies: list[Reply],
                           lang: str) -> None:

@@ -11,7 +11,7 @@ from gateway_fakes import ServedApp, free_port, make_settings
 
 from channels import texts
 from channels.app import create_app
-from channels.safety import HotlineDirectory, choose_language, danger_lines, outage_replies
+from channels.safety import HotlineDirectory, danger_lines, outage_replies
 from helpline.i18n import gettext_for
 
 danger = pytest.importorskip("helpline.danger", reason="danger lexicon (helpline.danger) missing")
@@ -53,13 +53,6 @@ def test_unknown_country_gets_general_advice_and_the_question(knowledge_url: str
     lines = danger_lines("help me, he is going to kill me", "en", None, directory)
     assert lines == [gettext_for("en")(texts.DANGER_UNKNOWN_COUNTRY)]
     assert danger_lines("where is a clinic", "en", "MX", directory) == []
-
-
-def test_language_choice_order() -> None:
-    assert choose_language("where can I see a doctor") == "en"
-    assert choose_language("where can I see a doctor", chosen="fr") == "fr"
-    assert choose_language("🙏", hint="pt-BR") == "pt"
-    assert choose_language("🙏") == "es"
 
 
 def test_danger_message_during_outage_through_the_gateway(tmp_path: Path) -> None:

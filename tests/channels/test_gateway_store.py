@@ -80,16 +80,30 @@ def test_duplicate_delivery_ids_are_seen_once(store: GatewayStore) -> None:
 
 
 def test_claims_keep_order_and_are_exclusive(store: GatewayStore) -> None:
-    first = store.enqueue("p1", "webchat", "one", {}, "transport")
-    store.enqueue("p1", "webchat", "two", {}, "transport")
-    store.enqueue("p2", "webchat", "other", {}, "transport", delay=60)
-    claimed = store.claim()
-    assert [i.text for i in claimed] == ["one", "two"]  # p2 is not due yet
-    assert store.claim() == []  # already claimed
+    first = store.enqueue("p1", "webchat", "one", {})
+    store.enqueue("p1", "webchat", "two", {})
+    store.enqueue("p2", "webchat", "other", {}, delay=60)
+    assert store.due_senders() == ["p1"]  # p2 is not due yet
+    claimed = store.claim_next("p1")
+    assert claimed is not None and claimed.text == "one"
+    assert store.claim_next("p1") is None  # its oldest message is held: "two" must wait
+    assert store.due_senders() == []
     store.failed(first, 2, delay=60, error="transport")
-    store.release([i.id for i in claimed[1:]])
-    assert store.claim() == []  # "two" must not overtake "one"
-    assert [i.text for i in store.claim("p1")] == ["one", "two"]
+    assert store.claim_next("p1") is None  # "two" must not overtake "one"
+    retried = store.claim_next("p1", force=True)  # the sender wrote again: try now
+    assert retried is not None and (retried.text, retried.attempts) == ("one", 2)
+    store.delivered(retried.id)
+    following = store.claim_next("p1")
+    assert following is not None and following.text == "two"
+
+
+def test_receipt_and_delivery_id_are_one_transaction(store: GatewayStore) -> None:
+    assert store.receive("p1", "telegram", "hola", {}, "1001") is not None
+    assert store.receive("p1", "telegram", "hola", {}, "1001") is None  # re-delivered
+    assert store.pending_count("p1") == 1
+    store.forget_sender("p1")
+    assert store.holds_anything_of("p1") == dict.fromkeys(
+        ["gateway_senders_v2", "gateway_queue", "gateway_mailbox", "gateway_delivery_ids"], 0)
 
 
 def test_rate_limiter_window() -> None:

@@ -168,11 +168,19 @@ def test_rasa_errors_then_recovers_message_kept_in_order(tmp_path, fake_rasa) ->
     assert rasa.texts()[-3:] == ["one", "two", "three"]
 
 
-def test_unanswered_messages_are_not_retried_forever(tmp_path, fake_rasa) -> None:
+def test_an_unanswered_message_is_retried_without_repeating_the_users_turn(
+        tmp_path, fake_rasa) -> None:
     rasa, served = fake_rasa
     rasa.mode = "empty"
     settings = make_settings(tmp_path, served.url, gateway_retry_seconds=0.05)
     with ServedApp(create_app(settings)) as gw, httpx.Client(base_url=gw.url) as http:
         assert send(http, "hello?").json()["status"] == "queued"
+        wait_for(lambda: len(rasa.executed) >= 3, timeout=20)  # retried, still unanswered
+        assert http.get("/health").json()["queued_messages"] == 1  # never given up
+        rasa.mode = "ok"
         wait_for(lambda: http.get("/health").json()["queued_messages"] == 0, timeout=20)
-    assert 2 <= len(rasa.received) <= 7
+        replies = http.get("/webchat/replies", params={"session": SESSION}).json()["replies"]
+    assert [r["text"] for r in replies] == ["echo: hello?"]
+    sender = rasa.received[0]["sender"]
+    assert rasa.user_texts(sender) == ["hello?"]  # the question is in the tracker once
+    assert set(rasa.executed) == {"action_answer_topic"}

@@ -161,16 +161,27 @@ def test_language_command_offers_languages_and_the_choice_reaches_rasa(env: Tele
     assert env.rasa.received[-1]["message"] == '/choose_language{"language": "pt"}'
 
 
-def test_delete_reaches_rasa_and_erases_the_gateway_record(env: TelegramEnv, tmp_path) -> None:
+def test_delete_only_asks_and_the_confirmed_erasure_empties_every_table(
+        env: TelegramEnv, tmp_path) -> None:
     import sqlite3
 
     env.post(update("text_es"))
-    db = tmp_path / "gateway.db"
-    count = "select count(*) from gateway_senders"
-    assert sqlite3.connect(db).execute(count).fetchone()[0] == 1
+    db = sqlite3.connect(tmp_path / "gateway.db")
+    tables = ("gateway_senders_v2", "gateway_queue", "gateway_mailbox", "gateway_delivery_ids")
+
+    def rows() -> dict[str, int]:
+        return {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+    assert rows()["gateway_senders_v2"] == 1
     env.post(update("command_delete"))
     assert env.rasa.texts()[-1] == "/delete_my_data"
-    assert sqlite3.connect(db).execute(count).fetchone()[0] == 0
+    assert rows()["gateway_senders_v2"] == 1  # nothing is erased before the person says yes
+    env.rasa.extra = [{"custom": {"helpline": {"erase": True}}}]  # the confirming action's
+    confirm = update("text_es", update_id=update("text_es")["update_id"] + 7)
+    confirm["message"]["text"] = "sí"
+    env.post(confirm)
+    assert env.texts_sent()[-1] == "echo: sí"  # the confirmation still reaches the person
+    assert rows() == dict.fromkeys(tables, 0)
 
 
 def test_voice_gets_the_text_only_note_and_a_caption_is_still_read(env: TelegramEnv) -> None:
