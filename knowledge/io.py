@@ -25,7 +25,7 @@ from knowledge.bulk import bulk_insert
 from knowledge.schemas import KINDS, Listing, ServiceIn, phones_to_text
 from knowledge.search_index import sync_rows
 from knowledge.setup import service_values
-from knowledge.yamlio import line_of, load_with_lines
+from knowledge.yamlio import YamlError, line_of, load_with_lines
 
 MODELS: dict[str, type[m.Base]] = {"services": m.Service, "hotlines": m.Hotline,
                                    "consulates": m.Consulate}
@@ -63,6 +63,27 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(text: str) -> str:
+    """Neutralise a CSV cell a spreadsheet would run as a formula: prefix it with `'`. A cell
+    that already starts with `'` and a formula character gets one more, so import undoes
+    exactly what export did."""
+    if text.startswith(FORMULA_START) or (text.startswith("'")
+                                          and text[1:].lstrip("'").startswith(FORMULA_START)):
+        return "'" + text
+    return text
+
+
+def unescape_cell(text: str) -> str:
+    """Undo `escape_cell`."""
+    if text.startswith("'") and text[1:].lstrip("'").startswith(FORMULA_START):
+        return text[1:]
+    return text
+
+
 def _detect_kind_from_header(header: Sequence[str]) -> str:
     cols = set(header)
     if "purpose" in cols:
@@ -81,6 +102,10 @@ def _read_csv(path: Path, text: str) -> tuple[str, list[tuple[int, dict[str, Any
     except StopIteration:
         return "services", [], [RowError(str(path), 1, "(header)", "empty file")]
     header = [h.strip() for h in header]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        return _detect_kind_from_header(header), [], [
+            RowError(str(path), 1, "(header)", f"column {dupes[0]!r} appears more than once")]
     rows: list[tuple[int, dict[str, Any]]] = []
     line = reader.line_num
     try:
@@ -93,7 +118,8 @@ def _read_csv(path: Path, text: str) -> tuple[str, list[tuple[int, dict[str, Any
                 errors.append(RowError(str(path), start, "(row)",
                                        f"{len(raw)} columns, header has {len(header)}"))
                 continue
-            row = {k: v.strip() for k, v in zip(header, raw, strict=True) if v.strip() != ""}
+            row = {k: unescape_cell(v.strip()) for k, v in zip(header, raw, strict=True)
+                   if v.strip() != ""}
             rows.append((start, row))
     except csv.Error as exc:
         errors.append(RowError(str(path), reader.line_num, "(row)", f"malformed CSV: {exc}"))
@@ -104,10 +130,8 @@ def _read_yaml(path: Path, text: str, kind: str | None
                ) -> tuple[str, list[tuple[int, dict[str, Any]]], list[RowError]]:
     try:
         data, lines = load_with_lines(text)
-    except Exception as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return kind or "services", [], [RowError(str(path), mark.line + 1 if mark else None,
-                                                 "(yaml)", f"not valid YAML: {exc}")]
+    except YamlError as exc:
+        return kind or "services", [], [RowError(str(path), exc.line, "(yaml)", exc.message)]
     if not isinstance(data, dict) or not data:
         return kind or "services", [], [RowError(str(path), 1, "(top level)",
                                                  "expected a mapping with services, hotlines "
@@ -144,9 +168,17 @@ def read_file(path: Path, kind: str | None = None
               ) -> tuple[str, list[tuple[int, BaseModel]], list[RowError]]:
     """Parse and validate every row of `path`; returns (kind, valid rows, errors)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         return kind or "services", [], [RowError(str(path), None, "(file)", str(exc))]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        return kind or "services", [], [RowError(
+            str(path), line, "(file)", f"not UTF-8: byte 0x{raw[exc.start]:02x} at column "
+            f"{column} (save the file as UTF-8)")]
     suffix = path.suffix.lower()
     if suffix == ".csv":
         found, rows, errors = _read_csv(path, text)
@@ -260,6 +292,20 @@ def _rows_for_export(session: Session, kind: str) -> Iterator[dict[str, Any]]:
         yield {f: getattr(obj, f) for f in EXPORT_FIELDS[kind]}
 
 
+def _csv_cell(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)  # numbers (a longitude of -92.26) are not formulas
+    if key == "phones":
+        return escape_cell(phones_to_text(value))
+    if isinstance(value, list):
+        return escape_cell("|".join(value))
+    return escape_cell(str(value))
+
+
 def _yaml_value(key: str, value: Any) -> Any:
     if key == "phones":
         return [{k: v for k, v in p.items() if v is not None} for p in value]
@@ -278,12 +324,7 @@ def export_file(session: Session, path: Path, kind: str = "services") -> int:
             writer = csv.writer(fh)
             writer.writerow(EXPORT_FIELDS[kind])
             for r in rows:
-                writer.writerow([
-                    phones_to_text(v) if k == "phones" else
-                    "|".join(v) if isinstance(v, list) else
-                    ("true" if v is True else "false" if v is False else
-                     "" if v is None else str(v))
-                    for k, v in r.items()])
+                writer.writerow([_csv_cell(k, v) for k, v in r.items()])
     elif suffix in (".yaml", ".yml"):
         clean = [{k: _yaml_value(k, v) for k, v in r.items() if v is not None and v != []}
                  for r in rows]

@@ -21,7 +21,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from knowledge.yamlio import line_of, load_file
+from knowledge.yamlio import YamlError, line_of, load_file
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 SITUATIONS = ("pregnant", "minor", "unaccompanied_minor", "trafficking_victim",
@@ -335,8 +335,10 @@ def load_rule_files(paths: Iterable[Path] | None = None) -> RuleSet:
     for path in files:
         try:
             data, lines = load_file(path)
-        except Exception as exc:  # yaml errors carry their own line numbers
-            raise RuleError(f"{path}: not valid YAML: {exc}") from exc
+        except YamlError as exc:
+            raise RuleError(f"{path}:{exc.line or '?'}: {exc.message}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleError(f"{path}: {exc}") from None
         rules, sources = compile_file(data, str(path), lines)
         all_rules += rules
         all_sources += sources

@@ -15,6 +15,49 @@ from knowledge.profiles import known_countries
 from knowledge.search import SERVICE_CATEGORIES
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+MAX_TEXT = 2000  # any text field; shorter limits below where a column or a screen needs them
+
+# C0/C1 control characters except tab and newline, and the bidirectional embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069) that can make text read backwards.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def _unsafe_text(value: Any) -> str | None:
+    """The first control or bidi-override character in `value` (walking lists and dicts)."""
+    if isinstance(value, str):
+        m = _UNSAFE_CHARS.search(value)
+        return m.group() if m else None
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list | tuple):
+        for item in value:
+            if (bad := _unsafe_text(item)) is not None:
+                return bad
+    return None
+
+
+def safe_text(value: Any) -> Any:
+    """Refuse control characters and bidi overrides in any text."""
+    bad = _unsafe_text(value)
+    if bad is not None:
+        kind = "bidirectional override" if ord(bad) >= 0x202A else "control character"
+        raise ValueError(f"{kind} U+{ord(bad):04X} not allowed")
+    return value
+
+
+def web_url(value: Any) -> Any:
+    """A link may only be http(s): `javascript:`, `file:`, `data:` and other schemes are refused.
+    (Text without a scheme is still accepted here; see `is_http_url`.)"""
+    if isinstance(value, str) and (m := _SCHEME.match(value)) \
+            and m.group(1).lower() not in ("http", "https"):
+        raise ValueError(f"{m.group(1).lower()}: links are not allowed (use http or https)")
+    return value
+
+
+def is_http_url(value: str | None) -> bool:
+    """True for a full http(s) link with a host (not a bare domain or a note)."""
+    return bool(value) and re.match(r"^https?://[^\s/?#]+\.[^\s/?#]+\S*$", str(value)) is not None
 
 
 @lru_cache(maxsize=1)
@@ -79,7 +122,8 @@ def check_hours(v: Any) -> Any:
 class Phone(BaseModel):
     """One phone number of a listing, with an optional label ("central", "emergencias")."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              str_max_length=MAX_TEXT)
 
     number: str
     label: str | None = Field(default=None, max_length=60)
@@ -127,6 +171,8 @@ def _optional_phone(v: Any) -> Any:
 class Contacts(BaseModel):
     """Contact fields shared by services and consulates."""
 
+    model_config = ConfigDict(str_max_length=MAX_TEXT)
+
     phones: list[Phone] = Field(default_factory=list, max_length=10)
     whatsapp: str | None = None
     email: str | None = None
@@ -141,13 +187,17 @@ class Contacts(BaseModel):
 
 
 class Listing(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              str_max_length=MAX_TEXT)
 
     id: Id
     confidence: Literal["confirmed", "unconfirmed"] = "unconfirmed"
     source_url: str | None = None
     verified_on: dt.date | None = None
     status: Literal["active", "retired"] = "active"
+
+    _safe = field_validator("*", mode="before")(safe_text)
+    _links = field_validator("source_url", "url", mode="after", check_fields=False)(web_url)
 
     @model_validator(mode="after")
     def _confirmed_needs_date(self) -> Listing:
@@ -157,18 +207,18 @@ class Listing(BaseModel):
 
 
 class ServiceIn(Contacts, Listing):
-    name: str = Field(min_length=1)
-    organisation: str | None = None
+    name: str = Field(min_length=1, max_length=300)
+    organisation: str | None = Field(default=None, max_length=300)
     categories: list[str] = Field(min_length=1)
     country: str
-    city: str | None = None
+    city: str | None = Field(default=None, max_length=100)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    cost: str | None = None
+    cost: str | None = Field(default=None, max_length=500)
     languages: list[str] = Field(default_factory=list)
     eligibility: str | None = None
     documents_required: bool | None = None
-    contact: str | None = None
+    contact: str | None = Field(default=None, max_length=500)
     url: str | None = None
     is_sample: bool = False
 
@@ -196,12 +246,12 @@ class HotlineIn(Listing):
     country: str
     purpose: str
     number: str = Field(min_length=1, max_length=60)
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=300)
     hours: str | None = Field(default=None, max_length=200)
     free: bool | None = None
     languages: list[str] = Field(default_factory=list)
     whatsapp: str | None = None
-    notes: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, max_length=1000)
     position: int = 0
 
     _country = field_validator("country", mode="before")(_country)
@@ -220,7 +270,7 @@ class HotlineIn(Listing):
 class ConsulateIn(Contacts, Listing):
     nationality: str
     country: str
-    city: str | None = None
+    city: str | None = Field(default=None, max_length=100)
     kind: str
     url: str | None = None
     notes: str | None = None
@@ -244,7 +294,8 @@ class ConsulateIn(Contacts, Listing):
 
 
 class CountryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              str_max_length=MAX_TEXT)
 
     code: str
     name: str
@@ -257,6 +308,8 @@ class CountryIn(BaseModel):
     verified_on: dt.date | None = None
 
     _country = field_validator("code", mode="before")(_country)
+    _safe = field_validator("*", mode="before")(safe_text)
+    _links = field_validator("source_url", mode="after")(web_url)
 
 
 KINDS: dict[str, type[Listing]] = {"services": ServiceIn, "hotlines": HotlineIn,

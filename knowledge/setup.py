@@ -22,7 +22,7 @@ from knowledge.db import default_url, make_engine, normalise_url
 from knowledge.rules import CompiledRule, RuleSet, load_rule_files
 from knowledge.schemas import ConsulateIn, CountryIn, HotlineIn, ServiceIn
 from knowledge.search import search_text_for
-from knowledge.yamlio import line_of, load_file
+from knowledge.yamlio import YamlError, line_of, load_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -173,7 +173,10 @@ def seed(session: Session, ruleset: RuleSet | None = None,
         "hotlines": (HotlineIn, m.Hotline), "consulates": (ConsulateIn, m.Consulate),
         "services": (ServiceIn, m.Service)}
     for path in seed_files(seed_dir):
-        data, lines = load_file(path)
+        try:
+            data, lines = load_file(path)
+        except YamlError as exc:
+            raise SeedError(f"{path}:{exc.line or '?'}: {exc.message}") from None
         data = data or {}
         unknown = set(data) - {"country", *kinds}
         if unknown:

@@ -1,5 +1,7 @@
 """YAML reading that keeps dates as strings and remembers the line of every node, so errors
-can name the file, the line and the field."""
+can name the file, the line and the field. Data files may not use anchors or aliases (a
+357-byte alias bomb expands to gigabytes) nor nest deeper than `MAX_DEPTH`: both are refused
+in one streaming pass over the parser's events, before any node is built."""
 
 from __future__ import annotations
 
@@ -21,6 +23,46 @@ _StringDateLoader.yaml_implicit_resolvers = {
 }
 
 Path_ = tuple[str | int, ...]
+MAX_DEPTH = 40
+
+
+class YamlError(ValueError):
+    """The text is not acceptable YAML; `line` is 1-based (None when unknown)."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        self.message = message
+        self.line = line
+        super().__init__(f"line {line or '?'}: {message}")
+
+
+def _line(mark: Any) -> int | None:
+    return mark.line + 1 if mark is not None else None
+
+
+def check_events(text: str) -> None:
+    """Refuse anchors, aliases and nesting deeper than MAX_DEPTH; raise YamlError (with the
+    line) on those and on any syntax error."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_StringDateLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlError(f"alias *{event.anchor} not allowed in data files "
+                                "(write the value out)", _line(event.start_mark))
+            if anchor := getattr(event, "anchor", None):
+                raise YamlError(f"anchor &{anchor} not allowed in data files "
+                                "(write the value out)", _line(event.start_mark))
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlError(f"nested deeper than {MAX_DEPTH} levels",
+                                    _line(event.start_mark))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc.problem or exc}",
+                        _line(exc.problem_mark or exc.context_mark)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}", None) from None
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
@@ -37,7 +79,9 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
 
 
 def load_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
-    """Parse YAML text; return the data and a map from node path to 1-based line."""
+    """Parse YAML text; return the data and a map from node path to 1-based line. Raises
+    YamlError (with the line) on invalid YAML, anchors, aliases or excessive nesting."""
+    check_events(text)
     loader = _StringDateLoader(text)
     try:
         node = loader.get_single_node()

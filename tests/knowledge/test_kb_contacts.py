@@ -144,10 +144,11 @@ def test_contacts_round_trip_through_csv_and_yaml(empty_db, tmp_path: Path) -> N
                 res = import_file(s, path)
             assert (res.kind, res.created, res.updated, res.unchanged) == (kind, 0, 0, res.rows)
     rows = list(csv.DictReader((tmp_path / "consulates.csv").open(encoding="utf-8")))
-    assert rows[0]["phones"] == "+52 962 642 5111 (central)|+52 962 100 0000"
+    # A leading + would make a spreadsheet read the cell as a formula: export quotes it.
+    assert rows[0]["phones"] == "'+52 962 642 5111 (central)|+52 962 100 0000"
     assert "phone" not in rows[0]
     svc = next(csv.DictReader((tmp_path / "services.csv").open(encoding="utf-8")))
-    assert (svc["whatsapp"], svc["appointment"]) == ("+52 962 100 2000", "true")
+    assert (svc["whatsapp"], svc["appointment"]) == ("'+52 962 100 2000", "true")
 
 
 def test_csv_import_rejects_bad_phone_with_line_and_field(empty_db, tmp_path: Path) -> None:
