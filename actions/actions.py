@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import conversation, privacy, rights, safety, services, slots
 from actions.context import Context
 from actions.replies import Reply
+from helpline.contracts import helpline_payload
 
 Answer = Callable[[Context, Reply], None]
 
@@ -44,6 +45,9 @@ class HelplineAction(Action, metaclass=ABCMeta):
         reply = Reply()
         await asyncio.to_thread(self.respond, ctx, reply, rejected)
         reply.send(dispatcher)
+        erased = any(e.get("event") == "slot" and e.get("name") == "erase_requested"
+                     and e.get("value") is True for e in ctx.events)
+        dispatcher.utter_message(json_message=helpline_payload(ctx.lang, ctx.country, erased))
         return ctx.events
 
     def respond(self, ctx: Context, reply: Reply, rejected: list[str] | None = None) -> None:

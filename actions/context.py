@@ -1,8 +1,8 @@
 """What one action run knows: language, profile, the user's text and metadata, and `_`.
 
-Language precedence (design, issue 4): an explicit choice in this message, then the saved
-slot, then a channel hint in the metadata, then offline detection above a confidence threshold,
-then the default language.
+The reply language is decided by `helpline.reply_language`, the same policy the gateway uses:
+an explicit choice, else a confident detection of the message, else the saved slot, the
+channel's locale hint only breaking ties on short or ambiguous messages.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from helpline.i18n import DEFAULT_LANGUAGE, gettext_for, normalise_language
+from helpline.i18n import gettext_for, normalise_language
+from helpline.reply_language import reply_language
 
 SITUATIONS = {
     "pregnant", "minor", "unaccompanied_minor", "trafficking_victim", "violence_victim",
@@ -27,25 +28,33 @@ def _entity_values(message: dict[str, Any], name: str) -> list[str]:
     return [str(e["value"]) for e in message.get("entities") or [] if e.get("entity") == name]
 
 
-def resolve_language(tracker: Tracker) -> tuple[str, bool]:
-    """The reply language and whether it should be saved in the `language` slot."""
-    message = tracker.latest_message or {}
-    for value in _entity_values(message, "language"):
+def chosen_language(tracker: Tracker) -> str | None:
+    """A language the person chose explicitly: in this message, or in their latest earlier
+    choice (`/language`, a language button, "in English please")."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") == "choose_language" or any(
+                e.get("entity") == "language" for e in parse.get("entities") or []):
+            for value in _entity_values(parse, "language"):
+                if code := normalise_language(value):
+                    return code
+    for value in _entity_values(tracker.latest_message or {}, "language"):
         if code := normalise_language(value):
-            return code, True
-    if code := normalise_language(tracker.get_slot("language")):
-        return code, False
-    metadata = message.get("metadata") or {}
-    if code := normalise_language(metadata.get("language_hint")):
-        return code, True
-    text = message.get("text") or ""
-    if text and not text.startswith("/"):
-        from helpline.language import CONFIDENCE_THRESHOLD, detect
+            return code
+    return None
 
-        code, confidence = detect(text)
-        if normalise_language(code) and confidence >= CONFIDENCE_THRESHOLD:
-            return code, True
-    return DEFAULT_LANGUAGE, False
+
+def resolve_language(tracker: Tracker) -> tuple[str, bool]:
+    """The reply language (`helpline.reply_language`) and whether the `language` slot must
+    be updated to it."""
+    message = tracker.latest_message or {}
+    metadata = message.get("metadata") or {}
+    saved = normalise_language(tracker.get_slot("language"))
+    lang = reply_language(message.get("text") or "", chosen=chosen_language(tracker),
+                          saved=saved, hint=metadata.get("language_hint"))
+    return lang, lang != saved
 
 
 def situations_of(tracker: Tracker) -> list[str]:

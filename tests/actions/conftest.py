@@ -61,10 +61,19 @@ def make_tracker(fixture: str, text: str | None = None, intent: str | None = Non
 
 async def run_action(action: Any, tracker: Tracker) -> tuple[list[str], list[dict[str, Any]],
                                                              list[dict[str, Any]]]:
-    """Run one action; returns (texts, messages, events)."""
+    """Run one action; returns (texts, messages, events). The custom message every answer
+    carries for the gateway is left out (`run_action_raw` keeps it)."""
+    messages, events = await run_action_raw(action, tracker)
+    shown = [m for m in messages if "helpline" not in (m.get("custom") or {})]
+    return [m.get("text") or "" for m in shown], shown, events
+
+
+async def run_action_raw(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]],
+                                                                 list[dict[str, Any]]]:
+    """Run one action; returns every message it sent and its events."""
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, {})
-    return [m.get("text") or "" for m in dispatcher.messages], dispatcher.messages, events
+    return dispatcher.messages, events
 
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
