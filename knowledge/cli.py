@@ -71,6 +71,13 @@ def seed(database_url: DbUrl = None,
     except (RuleError, SeedError) as exc:
         raise _fail(str(exc)) from None
     out.print(f"created: {report.created or 'nothing'}; updated: {report.updated or 'nothing'}")
+    if report.warnings:
+        err.print(f"{len(report.warnings)} warning(s): sources that are not http(s) links "
+                  "(they will become errors):", markup=False, highlight=False)
+        for w in report.warnings[:20]:
+            err.print(f"  {w}", markup=False, highlight=False)
+        if len(report.warnings) > 20:
+            err.print(f"  ... and {len(report.warnings) - 20} more", markup=False)
 
 
 @app.command("import")

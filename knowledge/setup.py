@@ -20,7 +20,7 @@ import knowledge.audit  # noqa: F401  (installs the audit hook)
 from knowledge import models as m
 from knowledge.db import default_url, make_engine, normalise_url
 from knowledge.rules import CompiledRule, RuleSet, load_rule_files
-from knowledge.schemas import ConsulateIn, CountryIn, HotlineIn, ServiceIn
+from knowledge.schemas import ConsulateIn, CountryIn, HotlineIn, ServiceIn, is_http_url
 from knowledge.search import search_text_for
 from knowledge.yamlio import YamlError, line_of, load_file
 
@@ -54,6 +54,15 @@ def migrate(url: str | None = None, engine: Engine | None = None, revision: str 
 class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def check_source(self, where: str, what: str, url: str | None, confidence: str) -> None:
+        """Warn (not fail, for now) about a source that is not an http(s) link, or a confirmed
+        fact with no link at all."""
+        if url is not None and not is_http_url(url):
+            self.warnings.append(f"{where}: {what}: source {url!r} is not an http(s) link")
+        elif confidence == "confirmed" and not url:
+            self.warnings.append(f"{where}: {what}: confirmed without a source link")
 
     def count(self, kind: str, created: bool) -> None:
         bucket = self.created if created else self.updated
@@ -107,6 +116,8 @@ def _rule_values(rule: CompiledRule) -> dict[str, Any]:
 
 def seed_rules(session: Session, ruleset: RuleSet, report: SeedReport) -> None:
     for src in ruleset.sources.values():
+        report.check_source(f"rules/{src.jurisdiction}", f"source {src.id}", src.url,
+                            src.confidence)
         res = upsert(session, m.LegalSource, src.id, {
             "jurisdiction": src.jurisdiction, "title": src.title, "article": src.article,
             "url": src.url, "confidence": src.confidence, "verified_on": src.verified_on})
@@ -114,6 +125,8 @@ def seed_rules(session: Session, ruleset: RuleSet, report: SeedReport) -> None:
             report.count("legal_sources", res)
     session.flush()
     for rule in ruleset.rules.values():
+        report.check_source(f"{rule.file}:{rule.line or '?'}", f"rule {rule.id}",
+                            rule.source_url, rule.confidence)
         res = upsert(session, m.Rule, rule.id, _rule_values(rule))
         obj = session.get(m.Rule, rule.id)
         assert obj is not None
@@ -184,6 +197,8 @@ def seed(session: Session, ruleset: RuleSet | None = None,
             raise SeedError(f"{path}:{line_of(lines, (key,))}: field {key}: unknown section")
         if "country" in data:
             c = _validated(CountryIn, data["country"], path, lines, ("country",))
+            report.check_source(f"{path}:{line_of(lines, ('country',))}", f"country {c.code}",
+                                c.source_url, c.confidence)
             res = upsert(session, m.Country, c.code, c.model_dump())
             if res is not None:
                 report.count("countries", res)
@@ -195,6 +210,8 @@ def seed(session: Session, ruleset: RuleSet | None = None,
                     raise SeedError(f"{where}: field id: duplicate id {obj.id!r} "
                                     f"(also at {seen[(kind, obj.id)]})")
                 seen[(kind, obj.id)] = where
+                report.check_source(where, f"{kind[:-1]} {obj.id}", obj.source_url,
+                                    obj.confidence)
                 values = service_values(obj) if kind == "services" else obj.model_dump()
                 res = upsert(session, model, obj.id, values)
                 if res is not None:

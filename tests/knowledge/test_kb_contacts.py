@@ -196,3 +196,20 @@ def test_migration_0004_moves_a_consulates_phone_into_phones(backend: str,
     finally:
         db.drop()
 
+
+
+def test_sources_that_are_not_links_are_warned_about_not_refused(empty_db,
+                                                                  tmp_path: Path) -> None:
+    body = SEED.replace("    notes: Intérpretes en lenguas indígenas.\n",
+                        "    notes: Intérpretes en lenguas indígenas.\n"
+                        "    source_url: facts.md countries table\n")
+    body = body.replace("    appointment: true\n", "    appointment: true\n"
+                        "    confidence: confirmed\n    verified_on: 2026-12-02\n")
+    path = write_seed(tmp_path, body)
+    with session_scope(empty_db.engine) as s:
+        report = seed(s, seed_dir=tmp_path)
+        assert s.get(m.Hotline, "mx-911") is not None  # still loaded
+    local = [w for w in report.warnings if w.startswith(str(path))]
+    assert local == [
+        f"{path}:3: hotline mx-911: source 'facts.md countries table' is not an http(s) link",
+        f"{path}:24: service svc-albergue: confirmed without a source link"]
