@@ -1,29 +1,45 @@
-"""Start rasa, the action server and the gateway as child processes, and stop them together.
+"""Start rasa, the action server and the gateway as child processes, and keep them running.
 
 `python -m helpline.supervisor` (what `make run` ends with) runs in the foreground, prints the
 URLs once every process answers its health check, and on Ctrl-C or SIGTERM stops each child's
-whole process group so no orphan keeps a port. The end-to-end tests use the same `Stack`.
+whole process group so no orphan keeps a port. A child that dies is restarted after a backoff
+(1 s, doubling to 30 s, reset once it has run a minute) while the others keep serving, so a
+Rasa crash does not take the gateway (and its apology to users) down with it.
+
+Every process binds 127.0.0.1. Rasa reaches the action server with a shared token
+(`ACTION_SERVER_TOKEN`, generated for the run when not set) and the action server refuses calls
+without it. Each child's output goes through `helpline.logsafe.scrub` into
+`var/logs/<name>.log`, rotated daily and kept `LOG_RETENTION_DAYS`. The end-to-end tests and the
+benchmarks use the same `Stack`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 import yaml
 
+from helpline import logsafe
 from helpline.paths import BOT_DIR, ROOT, VAR_DIR
-from helpline.settings import Settings, get_settings
+from helpline.settings import Settings, SettingsError, get_settings
 from helpline.training import rasa_env, train
 
 PY = Path(sys.executable)
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
+#: Restart delays: first, growth factor, ceiling; a child up this long is healthy again.
+BACKOFF_FIRST, BACKOFF_FACTOR, BACKOFF_MAX, STABLE_AFTER = 1.0, 2.0, 30.0, 60.0
 
 
 def _sql_store(url: str) -> dict[str, object]:
@@ -50,8 +66,12 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
         "retention_days": settings.retention_days,
         **_sql_store(settings.tracker_store_url),
     }
+    # Rasa expands ${ACTION_SERVER_TOKEN} from its environment: the token is not in the file.
     endpoints: dict[str, object] = {
-        "action_endpoint": {"url": settings.action_server_url},
+        "action_endpoint": {
+            "url": settings.action_server_url,
+            "headers": {"Authorization": "Bearer ${ACTION_SERVER_TOKEN}"},
+        },
         "tracker_store": tracker,
     }
     if settings.redis_url:
@@ -68,6 +88,14 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     return path
 
 
+def _pump(stream: IO[bytes], handler: logging.Handler) -> None:
+    """Copy a child's output into its retained log file, line by line, scrubbed."""
+    with stream:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            handler.handle(logging.makeLogRecord({"msg": logsafe.scrub(line), "args": ()}))
+
+
 @dataclass
 class Child:
     name: str
@@ -75,15 +103,23 @@ class Child:
     health_url: str
     env: dict[str, str]
     log: Path
+    retention_days: int = 7
     proc: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+    _handler: logging.Handler | None = None
 
     def start(self) -> None:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        out = self.log.open("ab")
+        if self._handler is None:
+            self._handler = logsafe.retained_file_handler(self.log, self.retention_days)
         self.proc = subprocess.Popen(
-            self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            self.argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True,
         )
+        self.started_at = time.monotonic()
+        assert self.proc.stdout is not None
+        threading.Thread(target=_pump, args=(self.proc.stdout, self._handler),
+                         name=f"log-{self.name}", daemon=True).start()
 
     def healthy(self) -> bool:
         try:
@@ -94,8 +130,17 @@ class Child:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def _kill_group(self) -> None:
+        """SIGKILL whatever is left of the child's process group (workers of a dead parent)."""
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
     def stop(self, grace: float = 10.0) -> None:
-        if not self.proc or self.proc.poll() is not None:
+        if not self.proc:
+            return
+        if self.proc.poll() is not None:
+            self._kill_group()
             return
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -104,8 +149,19 @@ class Child:
         try:
             self.proc.wait(grace)
         except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            self._kill_group()
             self.proc.wait(5)
+        self._kill_group()
+
+    def close(self) -> None:
+        if self._handler is not None:
+            self._handler.close()
+
+    def backoff(self) -> float:
+        """Seconds to wait before the next restart; resets after a stable run."""
+        if time.monotonic() - self.started_at > STABLE_AFTER:
+            self.restarts = 0
+        return min(BACKOFF_MAX, BACKOFF_FIRST * BACKOFF_FACTOR ** self.restarts)
 
 
 @dataclass
@@ -116,6 +172,9 @@ class Stack:
     model: Path
     var_dir: Path = VAR_DIR
     children: list[Child] = field(default_factory=list)
+    restart: bool = True
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _watcher: threading.Thread | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -125,33 +184,28 @@ class Stack:
         for key, value in s.model_dump().items():
             if value is not None:
                 env[key.upper()] = str(value)
+        # One token per run when none is configured, so the action server always checks one.
+        env["ACTION_SERVER_TOKEN"] = s.action_server_token or secrets.token_urlsafe(32)
         rasa_argv = [
-            str(RASA_BIN), "run", "--enable-api", "--model", str(self.model),
+            str(RASA_PY), "-m", "helpline_nlu.serve", "--enable-api", "--model", str(self.model),
             "--endpoints", str(endpoints), "--credentials", str(BOT_DIR / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(s.rasa_port),
-            "--response-timeout", "30", "--log-file", str(logs / "rasa-debug.log"),
+            "--interface", s.rasa_host, "--port", str(s.rasa_port), "--response-timeout", "30",
         ]
         status = f"http://127.0.0.1:{s.rasa_port}/status"
         if s.rasa_token:
-            rasa_argv += ["--auth-token", s.rasa_token]
             status += f"?token={s.rasa_token}"
+        days = s.log_retention_days
         self.children = [
-            Child(
-                "actions",
-                [str(PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.actions_port)],
-                f"http://127.0.0.1:{s.actions_port}/health", env, logs / "actions.log",
-            ),
-            Child("rasa", rasa_argv, status, env, logs / "rasa.log"),
-            Child(
-                "gateway",
-                [str(PY), "-m", "uvicorn", "--factory", "channels.app:create_app",
-                 "--host", s.gateway_host, "--port", str(s.gateway_port), "--no-access-log"],
-                f"http://127.0.0.1:{s.gateway_port}/health", env, logs / "gateway.log",
-            ),
+            Child("actions", [str(PY), "-m", "helpline.serve", "actions"],
+                  f"http://127.0.0.1:{s.actions_port}/health", env, logs / "actions.log", days),
+            Child("rasa", rasa_argv, status, env, logs / "rasa.log", days),
+            Child("gateway", [str(PY), "-m", "helpline.serve", "gateway"],
+                  f"http://127.0.0.1:{s.gateway_port}/health", env, logs / "gateway.log", days),
         ]
 
     def start(self, timeout: float = 300.0) -> None:
-        """Start every child and wait until all answer their health checks."""
+        """Start every child, wait until all answer their health checks, then watch them."""
+        self._stopping.clear()
         for child in self.children:
             child.start()
         deadline = time.monotonic() + timeout
@@ -168,17 +222,45 @@ class Stack:
                 names = ", ".join(c.name for c in pending)
                 raise RuntimeError(f"not healthy after {timeout:.0f} s: {names}")
             time.sleep(0.5)
+        if self.restart:
+            self._watcher = threading.Thread(target=self._watch, name="supervisor", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        """Restart each child that dies, after its backoff; the others keep running."""
+        while not self._stopping.wait(0.5):
+            for child in self.children:
+                if child.alive() or self._stopping.is_set():
+                    continue
+                code = child.proc.returncode if child.proc else None
+                delay = child.backoff()
+                print(f"error: {child.name} stopped (exit {code}); restarting in {delay:.0f} s; "
+                      f"see {child.log}", file=sys.stderr, flush=True)
+                child.stop()
+                if self._stopping.wait(delay):
+                    return
+                child.restarts += 1
+                child.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout=15)
         for child in reversed(self.children):
             child.stop()
+        for child in self.children:
+            child.close()
 
     def pids(self) -> dict[str, int]:
         return {c.name: c.proc.pid for c in self.children if c.proc}
 
 
 def main() -> int:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     model = train()
     stack = Stack(settings, model)
     stopping = False
@@ -207,10 +289,6 @@ def main() -> int:
     )
     try:
         while not stopping:
-            for child in stack.children:
-                if not child.alive():
-                    print(f"error: {child.name} stopped; see {child.log}", file=sys.stderr)
-                    stopping = True
             time.sleep(0.5)
     finally:
         print("==> stopping", flush=True)
