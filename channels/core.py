@@ -399,28 +399,36 @@ class Gateway:
         return await self.forward(item.pseudonym, item.text, item.metadata, item.channel)
 
     async def _postpone(self, item: OutboxItem, reason: str, inline: list[Reply] | None) -> None:
+        """Retry later with backoff, and tell the sender: once for each message that waits
+        (with the numbers for a dangerous one), and again when the wait grows long."""
         attempts = item.attempts + 1
         delay = min(self.settings.gateway_retry_seconds * 2 ** (attempts - 1), MAX_RETRY_DELAY)
         state = "unanswered" if reason == "unanswered" or item.state == "unanswered" else None
         await asyncio.to_thread(self.store.failed, item.id, attempts, delay, reason, state)
-        now = time.time()
-        if item.notified_at is None:
-            notice = texts.APOLOGY
-        elif now - item.notified_at >= STILL_WAITING_SECONDS:
-            notice = texts.STILL_WAITING
-        else:
-            return
-        await asyncio.to_thread(self.store.mark_notified, item.id)
+        waiting = await asyncio.to_thread(self.store.unnotified, item.pseudonym)
+        notice = texts.APOLOGY
+        if not waiting and item.notified_at is not None:
+            if time.time() - item.notified_at < STILL_WAITING_SECONDS:
+                return
+            waiting, notice = [item], texts.STILL_WAITING
         record = await self.sender(item.pseudonym)
-        lang = self._language(record, item.text, item.metadata.get("language_hint"))
-        country = self._country(record, item.metadata)
-        replies = await asyncio.to_thread(outage_replies, item.text, lang, country,
-                                          self.hotlines, notice)
+        replies: list[Reply] = []
+        for index, message in enumerate(waiting):
+            lang = self._language(record, message.text, message.metadata.get("language_hint"))
+            country = self._country(record, message.metadata)
+            said = await asyncio.to_thread(outage_replies, message.text, lang, country,
+                                           self.hotlines, notice)
+            # Numbers for every dangerous message; the notice itself only once.
+            replies.extend(said if index == len(waiting) - 1 else said[:-1])
+            await asyncio.to_thread(self.store.mark_notified, message.id)
+        if not replies:
+            return
+        lang = self._language(record, waiting[-1].text, waiting[-1].metadata.get("language_hint"))
         if inline is not None:
             inline.extend(replies)
         else:
             with contextlib.suppress(DeliveryFailed):
-                await self._send(item, replies, lang)
+                await self._send(waiting[-1], replies, lang)
 
     async def _apply(self, pseudonym: str, meta: dict[str, Any]) -> None:
         """Keep what the actions said about the conversation: reply language and country."""

@@ -359,6 +359,15 @@ class GatewayStore:
             conn.execute(update(outbox).where(outbox.c.id == item_id).values(
                 state="answered", replies_enc=self.box.encrypt(json.dumps(replies))))
 
+    def unnotified(self, pseudonym: str) -> list[OutboxItem]:
+        """A sender's queued messages that nobody has told yet that they are saved."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(outbox).where(outbox.c.pseudonym == pseudonym,
+                                     outbox.c.notified_at.is_(None)).order_by(outbox.c.id)
+            ).all()
+        return [self._item(r) for r in rows]
+
     def mark_notified(self, item_id: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == item_id)

@@ -42,6 +42,8 @@ class FakeBotApi:
 
     token: str
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: Seconds each send takes, as a slow Bot API would (replies must still arrive in order).
+    latency: float = 0.0
     updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
@@ -53,6 +55,8 @@ class FakeBotApi:
             name = request.path_params["method"]
             params = await _params(request)
             if name != "getUpdates":
+                if self.latency and name.startswith("send"):
+                    await asyncio.sleep(self.latency)
                 self.calls.append((name, params))
             return JSONResponse({"ok": True, "result": await self._result(name, params)})
 
@@ -92,6 +96,7 @@ class FakeTwilio:
     auth_token: str
     messages: list[dict[str, str]] = field(default_factory=list)
     unauthorised: int = 0
+    latency: float = 0.0
 
     def app(self) -> Starlette:
         async def create(request: Request) -> Response:
@@ -106,6 +111,8 @@ class FakeTwilio:
                                     status_code=401)
             form = await request.form()
             fields = {k: str(v) for k, v in form.multi_items()}
+            if self.latency:
+                await asyncio.sleep(self.latency)
             self.messages.append(fields)
             sid = "SM" + uuid.uuid4().hex
             return JSONResponse({

@@ -184,3 +184,47 @@ def test_an_unanswered_message_is_retried_without_repeating_the_users_turn(
     sender = rasa.received[0]["sender"]
     assert rasa.user_texts(sender) == ["hello?"]  # the question is in the tracker once
     assert set(rasa.executed) == {"action_answer_topic"}
+
+
+def test_over_the_rate_limit_messages_are_queued_and_danger_is_never_held(
+        tmp_path, fake_rasa) -> None:
+    rasa, served = fake_rasa
+    settings = make_settings(tmp_path, served.url, gateway_rate_limit_per_minute=2)
+    with ServedApp(create_app(settings)) as gw, httpx.Client(base_url=gw.url) as http:
+        assert send(http, "one").json()["status"] == "answered"
+        assert send(http, "two").json()["status"] == "answered"
+        third = send(http, "three")
+        assert third.status_code == 429
+        assert third.json()["replies"] == [{"text": gettext_for("en")(texts.TOO_FAST)}]
+        assert http.get("/health").json()["queued_messages"] == 1  # kept, not dropped
+        assert rasa.texts() == ["one", "two"]
+        danger = send(http, "me quieren matar")
+        assert danger.status_code == 200
+    # The cry for help is not held back, and takes the waiting message with it, in order.
+    assert rasa.texts() == ["one", "two", "three", "me quieren matar"]
+
+
+def test_a_lone_surrogate_is_answered_not_a_server_error(client: httpx.Client, fake_rasa) -> None:
+    body = '{"session": "' + SESSION + '", "message": "me quieren matar, ayuda \\ud83d"}'
+    response = client.post("/webchat/message", content=body,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    assert fake_rasa[0].texts() == ["me quieren matar, ayuda \ufffd"]
+
+
+def test_deeply_nested_json_is_a_client_error(client: httpx.Client) -> None:
+    response = client.post("/webchat/message", content="[" * 100_000 + "]" * 100_000,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 413)
+    small = client.post("/webchat/message", content="[" * 30_000 + "]" * 30_000)
+    assert small.status_code == 400
+
+
+def test_a_chunked_body_over_the_cap_is_refused(client: httpx.Client) -> None:
+    def chunks():
+        for _ in range(200):
+            yield b"x" * 1024
+
+    response = client.post("/webchat/message", content=chunks(),
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
