@@ -1,4 +1,4 @@
-"""`helpline kb …`: migrate, seed, import, export, stale and evaluate (a Typer app).
+"""`helpline kb …`: migrate, seed, import, export, stale, coverage and evaluate (a Typer app).
 
 Mounted by `helpline.cli` as the `kb` group; also runs alone with `python -m knowledge.cli`.
 Every command takes `--database-url` (default: DATABASE_URL or the settings' SQLite file).
@@ -157,6 +157,49 @@ def stale(max_age_days: Annotated[int | None, typer.Option(
     for i in items:
         table.add_row(i.kind, i.id, i.country or "", i.label,
                       i.verified_on.isoformat() if i.verified_on else "never")
+    out.print(table)
+
+
+@app.command()
+def coverage(on: Annotated[str | None, typer.Option(help="Date YYYY-MM-DD (default today).")]
+             = None,
+             max_age_days: Annotated[int, typer.Option(
+                 "--max-age-days", min=1, envvar="STALE_AFTER_DAYS",
+                 help="A fact not verified for this long counts as stale.")] = 365,
+             country: Annotated[list[str] | None, typer.Option(
+                 help="Only this country (repeatable; default: every seeded country).")]
+             = None,
+             as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+             database_url: DbUrl = None) -> None:
+    """Per country: the rights domains answered nationally for an irregular adult (and how
+    many answers are confirmed), services with a phone or an address and their cities, hotline
+    purposes, and stale facts."""
+    from knowledge.coverage import coverage as run
+    from knowledge.db import session_scope
+    from knowledge.rules import DOMAINS
+
+    try:
+        day = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        raise _fail(f"--on {on!r}: use YYYY-MM-DD", 2) from None
+    with session_scope(_engine(database_url)) as session:
+        rows = run(session, day, max_age_days, country)
+    if as_json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Knowledge coverage, {(day or dt.date.today()).isoformat()} "
+                        f"(irregular adult, {len(DOMAINS)} domains)")
+    for col, justify in (("country", "left"), ("national", "right"), ("confirmed", "right"),
+                         ("missing domains", "left"), ("reachable services", "right"),
+                         ("cities", "left"), ("hotlines", "left"), ("stale", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in rows:
+        n = len(r.national_domains)
+        table.add_row(
+            f"{r.country} {r.name}", f"{n}/{len(DOMAINS)}", f"{r.confirmed_answers}/{n}",
+            ", ".join(r.missing_domains) or "-", f"{r.reachable_services}/{r.services}",
+            f"{len(r.cities)}: {', '.join(r.cities)}" if r.cities else "0",
+            ", ".join(r.hotline_purposes) or "-", str(r.stale))
     out.print(table)
 
 
