@@ -238,3 +238,28 @@ def test_polling_mode_without_public_url(tmp_path, fake_rasa, bot_api) -> None:
         wait_for(lambda: fake.sent())
     assert rasa.texts() == ["hola, necesito ver a un médico"]
     assert fake.sent()[0]["text"] == "echo: hola, necesito ver a un médico"
+
+
+@pytest.mark.parametrize("body", [
+    b'{"update_id": "x", "message": 5}',
+    b'{"update_id": 1, "message": {"chat": "nope"}}',
+    b"[" * 50_000 + b"]" * 50_000,
+    b"\xff\xfe",
+])
+def test_malformed_updates_are_client_errors(env: TelegramEnv, body: bytes) -> None:
+    response = env.http.post("/webhooks/telegram", content=body,
+                             headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
+                                      "Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert env.rasa.received == []
+
+
+def test_group_chats_get_only_the_private_chat_pointer(env: TelegramEnv) -> None:
+    group = update("text_es")
+    group["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Migrantes"}
+    group["message"]["text"] = "me quitaron el pasaporte"
+    env.post(group)
+    env.post({**update("command_delete"), "update_id": 815730099,
+              "message": {**update("command_delete")["message"], "chat": group["message"]["chat"]}})
+    assert env.rasa.received == []
+    assert env.texts_sent() == [gettext_for("es")(texts.PRIVATE_CHAT_ONLY)] * 2

@@ -215,3 +215,20 @@ def test_no_text_or_phone_number_in_info_logs(env: WhatsAppEnv, caplog) -> None:
     assert "médico" not in caplog.text
     assert "5500000001" not in caplog.text
     assert AUTH_TOKEN not in caplog.text
+
+
+def test_a_chunked_unsigned_or_oversized_form_is_refused_before_parsing(
+        env: WhatsAppEnv) -> None:
+    def big_form():
+        yield b"Body="
+        for _ in range(64):  # 16 MiB, chunked: no Content-Length to check
+            yield b"a" * (256 * 1024)
+
+    unsigned = env.http.post("/webhooks/whatsapp", content=big_form(),
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert unsigned.status_code == 403
+    forged = env.http.post("/webhooks/whatsapp", content=big_form(),
+                           headers={"Content-Type": "application/x-www-form-urlencoded",
+                                    "X-Twilio-Signature": "forged"})
+    assert forged.status_code == 413
+    assert env.rasa.received == []
