@@ -5,7 +5,9 @@ Before Rasa loads anything it checks the settings it depends on, and in producti
 anyone who reaches the port can `PUT /model`, the precondition of CVE-2024-49375) or
 `ACTION_SERVER_TOKEN` (sent to the action server) is missing, empty or a placeholder. The
 message names the variable, never its value. Then it installs the log filter and runs
-`rasa run` with `--auth-token` taken from `RASA_TOKEN`, so the token is not on the command line.
+`rasa run` with `--auth-token` taken from `RASA_TOKEN`, so the token is not on the command line,
+and on `RASA_HOST` (default 127.0.0.1; Rasa's own default is 0.0.0.0) unless `--interface` is
+given (compose gives 0.0.0.0 inside its internal network).
 """
 
 import os
@@ -71,6 +73,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     token = os.environ.get("RASA_TOKEN")
     if token and _option(args, "--auth-token") is None:
         args += ["--auth-token", token]
+    if _option(args, "--interface") is None and _option(args, "-i") is None:
+        args += ["--interface", os.environ.get("RASA_HOST") or "127.0.0.1"]
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", "run", *args]
