@@ -228,3 +228,19 @@ def test_a_chunked_body_over_the_cap_is_refused(client: httpx.Client) -> None:
     response = client.post("/webchat/message", content=chunks(),
                            headers={"Content-Type": "application/json"})
     assert response.status_code == 413
+
+
+def test_a_starting_gateway_purges_expired_data_at_once(tmp_path, fake_rasa) -> None:
+    from channels.pseudonym import SecretBox
+    from channels.store import GatewayStore, make_store_engine
+
+    settings = make_settings(tmp_path, fake_rasa[1].url)
+    engine = make_store_engine(settings.gateway_database_url)
+    store = GatewayStore(engine, SecretBox(SECRET), retention_seconds=-1)  # already expired
+    store.remember_sender("expired-sender", "webchat", "old-session")
+    store.enqueue("expired-sender", "webchat", "old message", {})
+    assert store.holds_anything_of("expired-sender")["gateway_senders_v2"] == 1
+    with ServedApp(create_app(settings)):
+        wait_for(lambda: not any(store.holds_anything_of("expired-sender").values()),
+                 timeout=5)
+    engine.dispose()
