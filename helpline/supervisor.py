@@ -98,6 +98,8 @@ def _pump(stream: IO[bytes], handler: logging.Handler) -> None:
 
 @dataclass
 class Child:
+    """One process of the stack. `stop()` holds it down (no restart) until `start()` again."""
+
     name: str
     argv: list[str]
     health_url: str
@@ -107,19 +109,27 @@ class Child:
     proc: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     restarts: int = 0
+    held: bool = False
     _handler: logging.Handler | None = None
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def start(self) -> None:
-        if self._handler is None:
-            self._handler = logsafe.retained_file_handler(self.log, self.retention_days)
-        self.proc = subprocess.Popen(
-            self.argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        self.started_at = time.monotonic()
-        assert self.proc.stdout is not None
-        threading.Thread(target=_pump, args=(self.proc.stdout, self._handler),
-                         name=f"log-{self.name}", daemon=True).start()
+        """Start the process unless it is already running."""
+        with self._lock:
+            self.held = False
+            if self.alive():
+                return
+            self._kill_group()
+            if self._handler is None:
+                self._handler = logsafe.retained_file_handler(self.log, self.retention_days)
+            self.proc = subprocess.Popen(
+                self.argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+            self.started_at = time.monotonic()
+            assert self.proc.stdout is not None
+            threading.Thread(target=_pump, args=(self.proc.stdout, self._handler),
+                             name=f"log-{self.name}", daemon=True).start()
 
     def healthy(self) -> bool:
         try:
@@ -137,21 +147,20 @@ class Child:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
     def stop(self, grace: float = 10.0) -> None:
-        if not self.proc:
-            return
-        if self.proc.poll() is not None:
+        """Stop the process group (SIGTERM, then SIGKILL after `grace`); no restart follows."""
+        with self._lock:
+            self.held = True
+            if not self.proc:
+                return
+            if self.proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGTERM)
+                try:
+                    self.proc.wait(grace)
+                except subprocess.TimeoutExpired:
+                    self._kill_group()
+                    self.proc.wait(5)
             self._kill_group()
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            self._kill_group()
-            self.proc.wait(5)
-        self._kill_group()
 
     def close(self) -> None:
         if self._handler is not None:
@@ -162,6 +171,25 @@ class Child:
         if time.monotonic() - self.started_at > STABLE_AFTER:
             self.restarts = 0
         return min(BACKOFF_MAX, BACKOFF_FIRST * BACKOFF_FACTOR ** self.restarts)
+
+    def restart_if_dead(self, due: dict[str, float]) -> None:
+        """One supervision step: note a death and its restart time, or restart when due."""
+        with self._lock:
+            if self.held or self.alive():
+                due.pop(self.name, None)
+                return
+            now = time.monotonic()
+            if self.name not in due:
+                delay = self.backoff()
+                code = self.proc.returncode if self.proc else None
+                print(f"error: {self.name} stopped (exit {code}); restarting in {delay:.0f} s; "
+                      f"see {self.log}", file=sys.stderr, flush=True)
+                self._kill_group()
+                due[self.name] = now + delay
+            elif now >= due[self.name]:
+                del due[self.name]
+                self.restarts += 1
+                self.start()
 
 
 @dataclass
@@ -228,19 +256,11 @@ class Stack:
 
     def _watch(self) -> None:
         """Restart each child that dies, after its backoff; the others keep running."""
+        due: dict[str, float] = {}
         while not self._stopping.wait(0.5):
             for child in self.children:
-                if child.alive() or self._stopping.is_set():
-                    continue
-                code = child.proc.returncode if child.proc else None
-                delay = child.backoff()
-                print(f"error: {child.name} stopped (exit {code}); restarting in {delay:.0f} s; "
-                      f"see {child.log}", file=sys.stderr, flush=True)
-                child.stop()
-                if self._stopping.wait(delay):
-                    return
-                child.restarts += 1
-                child.start()
+                if not self._stopping.is_set():
+                    child.restart_if_dead(due)
 
     def stop(self) -> None:
         self._stopping.set()
