@@ -298,9 +298,9 @@ class CountryIn(BaseModel):
                               str_max_length=MAX_TEXT)
 
     code: str
-    name: str
+    name: str = Field(min_length=1, max_length=100)
     main_law: str | None = None
-    default_language: str = "es"
+    default_language: str = Field(default="es", max_length=5)
     icrmw_party: bool | None = None
     notes: str | None = None
     source_url: str | None = None

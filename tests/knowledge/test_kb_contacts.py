@@ -213,3 +213,10 @@ def test_sources_that_are_not_links_are_warned_about_not_refused(empty_db,
     assert local == [
         f"{path}:3: hotline mx-911: source 'facts.md countries table' is not an http(s) link",
         f"{path}:24: service svc-albergue: confirmed without a source link"]
+
+
+def test_country_fields_fit_their_columns(empty_db, tmp_path: Path) -> None:
+    path = write_seed(tmp_path, SEED.replace("name: México}", "name: " + "M" * 101 + "}"))
+    with pytest.raises(SeedError) as info, session_scope(empty_db.engine) as s:
+        seed(s, seed_dir=tmp_path)
+    assert str(info.value).startswith(f"{path}:1: field name: String should have at most 100")
