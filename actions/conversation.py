@@ -116,6 +116,9 @@ def resume(ctx: Context, reply: Reply, pending: str) -> bool:
     if pending == "find_service":
         answer_find_service(ctx, reply)
         return True
+    if pending == "request_human":
+        answer_handoff(ctx, reply)
+        return True
     return False
 
 

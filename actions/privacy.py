@@ -19,9 +19,14 @@ def answer_privacy(ctx: Context, reply: Reply) -> None:
     reply.say(_("For how long: {days} days after your last message, then it is deleted "
                 "automatically. You can delete everything now by writing \"delete my data\".")
               .format(days=days))
-    reply.say(_("Who sees it: only this helpline's team, and only to help you. Nothing is given to "
-                "immigration, the police or any other authority, and nothing goes to any third "
-                "party."))
+    reply.say(_("Who carries your messages: WhatsApp or Telegram, and for WhatsApp also Twilio, "
+                "the company that connects us to it; they see that you write to us, under their "
+                "own privacy rules. Inside the helpline only our team sees the conversation, and "
+                "only to help you."))
+    reply.say(_("We never give anything to immigration, the police or any other authority of "
+                "our own accord, and we sell or share nothing with anyone. Only a court order "
+                "could oblige us to hand over what we still keep; that is one more reason we "
+                "keep little and delete it early."))
 
 
 def answer_delete_request(ctx: Context, reply: Reply) -> None:
@@ -43,11 +48,45 @@ def erase_now(ctx: Context, reply: Reply) -> None:
 
 
 def answer_handoff(ctx: Context, reply: Reply) -> None:
+    """Record the request for a person and say honestly who can answer now.
+
+    No caseworker reads this chat yet, so the bot promises no message here: it gives the
+    numbers and services of the person's country that answer people now.
+    """
     _ = ctx._
     handoff.request_handoff(kb.engine(), ctx.tracker.sender_id, ctx.lang, ctx.country,
                             ctx.slot("pending_intent") or ctx.intent,
                             retention_days=get_settings().retention_days)
-    reply.say(_("I have asked a person from our team to answer you here. They will write in this "
-                "same chat as soon as they can; you do not need to do anything else."))
+    reply.say(_("Our team cannot write to you in this chat yet, so I will not promise you a "
+                "reply here. These people answer now:"))
+    lines = _who_answers_now(ctx)
+    if lines:
+        reply.say("\n".join(lines))
+    else:
+        reply.say(_("Tell me which country you are in and I will give you the organisations "
+                    "there that answer people like you, whatever your papers."))
+        ctx.set("awaiting", "country")
+        ctx.set("pending_intent", "request_human")
+        return
     reply.say(_("If you are in danger, do not wait: call the emergency number."))
     ctx.set("awaiting", None)
+
+
+def _who_answers_now(ctx: Context) -> list[str]:
+    """Hotlines and legal-aid services of the person's country, most specific first."""
+    if not ctx.country:
+        return []
+    from actions.safety import hotline_line
+    from actions.services import contact_lines
+    from knowledge.api import hotlines, search_services
+
+    with kb.session() as s:
+        lines = [hotline_line(ctx, h) for h in hotlines(s, ctx.country)
+                 if h.purpose in ("emergency", "trafficking", "violence", "child_protection")]
+        found = search_services(s, country=ctx.country, category="legal_aid", per_page=3)
+        for service in found.items:
+            contact = contact_lines(ctx, service)
+            if contact:
+                lines.append(f"📍 {service.name}" + (f" — {service.city}" if service.city else ""))
+                lines.extend(contact)
+    return lines

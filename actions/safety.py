@@ -104,6 +104,6 @@ def answer_danger(ctx: Context, reply: Reply, kind: str) -> None:
         reply.say(_("If you can, go to a safe place with people you trust. Health services must "
                     "treat you even without papers."))
     ctx.set("awaiting", "human_offer" if found else "country,human_offer")
-    reply.say(_("Would you like a person from our team to contact you here?"),
+    reply.say(_("Do you want the contacts of organisations that can help you now?"),
               buttons=[{"title": _("Yes, please"), "payload": "/affirm"},
                        {"title": _("Not now"), "payload": "/deny"}])

@@ -8,7 +8,16 @@ from actions import kb
 from actions.context import Context
 from actions.replies import Reply, country_label, date_label
 from actions.rights import ask_country
+from helpline.i18n import N_
 
+#: How each kind of representation is named to the person (never the raw label).
+KIND_LABELS = {
+    "embassy": N_("Embassy"),
+    "consulate": N_("Consulate"),
+    "consular_section": N_("Consular section"),
+    "honorary_consulate": N_("Honorary consulate"),
+    "foreign_ministry": N_("Foreign ministry (from abroad)"),
+}
 SEARCH_RADIUS_KM = 50.0
 FALLBACK_RADIUS_KM = 500.0
 MAX_SERVICES = 4
@@ -121,7 +130,8 @@ def answer_consular(ctx: Context, reply: Reply) -> None:
     else:
         lines = []
         for c in found:
-            line = f"🏛️ {c.city}" + (f" — {c.kind}" if c.kind else "")
+            kind = _(KIND_LABELS[c.kind]) if c.kind in KIND_LABELS else ""
+            line = f"🏛️ {c.city or home}" + (f" — {kind}" if kind else "")
             for extra in contact_lines(ctx, c):
                 line += f"\n{extra}"
             if c.url:
@@ -130,8 +140,10 @@ def answer_consular(ctx: Context, reply: Reply) -> None:
             lines.append(line)
         reply.say(_("Consular help of {home} in {country}:").format(home=home, country=where)
                   + "\n\n" + "\n\n".join(lines))
-    reply.say(_("Your consulate must help you whatever your migration status, including if you "
-                "lost your passport or are detained (Vienna Convention on Consular Relations, "
-                "art. 36)."))
+    reply.say(_("If you are arrested or detained, the authorities must tell you without delay "
+                "that you can have your consulate informed, and consular officers may visit you "
+                "and arrange a lawyer (Vienna Convention on Consular Relations, art. 36). For a "
+                "lost or expired passport, ask the consulate itself: it can usually issue a new "
+                "passport or a travel document, whatever your migration status."))
     ctx.set("awaiting", None)
     ctx.set("pending_intent", None)
