@@ -238,7 +238,15 @@ class Gateway:
         except httpx.HTTPError as exc:
             log.warning("rasa unreachable: %s", type(exc).__name__)
             raise RasaUnavailable("transport") from exc
-        return self._replies(response, "messages")
+        replies = self._replies(response, "messages")
+        # Rasa logs no `action_listen` after a custom action that failed, nor after an executed
+        # one: without it the next message of this conversation would get no answer at all.
+        with contextlib.suppress(httpx.HTTPError):
+            await self.http.post(
+                self._rasa(f"/conversations/{pseudonym}/execute"), json={"name": "action_listen"},
+                params=self._rasa_params(), timeout=self.settings.rasa_timeout_seconds,
+            )
+        return replies
 
     async def rasa_reachable(self) -> bool:
         try:

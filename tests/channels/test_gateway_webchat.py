@@ -183,7 +183,9 @@ def test_an_unanswered_message_is_retried_without_repeating_the_users_turn(
     assert [r["text"] for r in replies] == ["echo: hello?"]
     sender = rasa.received[0]["sender"]
     assert rasa.user_texts(sender) == ["hello?"]  # the question is in the tracker once
-    assert set(rasa.executed) == {"action_answer_topic"}
+    # Only the failed action is replayed, then Rasa is told to listen again.
+    assert set(rasa.executed) == {"action_answer_topic", "action_listen"}
+    assert rasa.executed[-1] == "action_listen"
 
 
 def test_over_the_rate_limit_messages_are_queued_and_danger_is_never_held(
