@@ -2,7 +2,8 @@
 
 Knowledge base (evaluation, search over 100,000 listings on SQLite and PostgreSQL, import),
 language detection, held-out NLU accuracy, `rasa train` from scratch, turn latency against a
-bare Rasa bot, gateway overhead, and the memory of each process. Figures, not assertions.
+bare Rasa bot, gateway overhead, the memory of each process, and the pass rates of the
+multi-turn conversation sets (`benchmarks/conversations/`). Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -90,7 +91,13 @@ def bench_stack(model: Path) -> None:
             stack.stop()
 
 
-SECTIONS = ("knowledge", "language", "nlu", "train", "stack")
+def bench_conversations(model: Path) -> None:
+    from benchmarks.conversations import runner
+
+    runner.main([], model=model)
+
+
+SECTIONS = ("knowledge", "language", "nlu", "train", "stack", "conversations")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     if "stack" in sections:
         print("\n== running stack ==")
         bench_stack(model)
+    if "conversations" in sections:
+        print("\n== conversations (development and exam sets) ==")
+        bench_conversations(model)
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks that measure the helpline as a whole (run by `make bench`)."""

@@ -1,0 +1,1 @@
+"""Multi-turn conversation evaluation: data (YAML), mechanical checks, and the stack runner."""
