@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import conversation, privacy, rights, safety, services, slots
+from actions import conversation, danger_mode, privacy, rights, safety, services, slots
 from actions.context import Context
 from actions.replies import Reply
 from helpline.contracts import helpline_payload
@@ -55,9 +55,22 @@ class HelplineAction(Action, metaclass=ABCMeta):
         if kind is None:
             if rejected:  # a value this message gave that no answer can use
                 slots.refuse(ctx, reply, rejected)
+                return
+            ongoing = danger_mode.active(ctx)
+            if ongoing is None:
+                self.answer(ctx, reply)
+                return
+            # Danger mode: the numbers stay in front; no menu, no small talk.
+            if line := danger_mode.numbers_line(ctx, ongoing):
+                reply.say(line)
+            if danger_mode.should_take_over(ctx, self.action_name) and not (
+                    self.action_name in ("action_affirm", "action_deny", "action_inform")
+                    and ctx.slot("awaiting")):
+                danger_mode.answer_follow_up(ctx, reply, ongoing)
             else:
                 self.answer(ctx, reply)
             return
+        danger_mode.start(ctx, kind)
         safety.answer_danger(ctx, reply, kind)
         if ctx.country and self.answers_after_danger and ctx.intent not in safety.DANGER_INTENTS:
             awaiting = ctx.slot("awaiting")

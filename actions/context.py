@@ -22,6 +22,8 @@ SITUATIONS = {
     "detained", "returnee", "disability",
 }
 STATUSES = {"regular", "irregular", "asylum_seeker", "refugee", "unknown"}
+#: The situation a kind of danger the conversation showed implies for the entitlement rules.
+VICTIM_OF = {"trafficking": "trafficking_victim", "violence": "violence_victim"}
 
 
 def _entity_values(message: dict[str, Any], name: str) -> list[str]:
@@ -129,4 +131,7 @@ class Context:
 
     @property
     def situation(self) -> list[str]:
-        return situations_of(self.tracker)
+        """Situations mentioned, plus the one a danger the conversation showed implies."""
+        seen = situations_of(self.tracker)
+        implied = VICTIM_OF.get(str(self.slot("danger")))
+        return [*seen, implied] if implied and implied not in seen else seen

@@ -22,7 +22,7 @@ async def test_a_request_for_a_person_promises_no_reply_and_gives_who_answers_no
 
 async def test_the_privacy_answer_names_the_carriers_and_the_court_order(
         knowledge_base: str) -> None:
-    tracker = make_tracker("in_mexico_spanish", text="¿quién ve mis datos?", intent="ask_privacy",
+    tracker = make_tracker("in_mexico_spanish", text="who can see my data?", intent="ask_privacy",
                            slots={"language": "en"})
     texts, _, _ = await run_action(a.ActionPrivacy(), tracker)
     joined = " ".join(texts)

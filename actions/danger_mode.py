@@ -1,0 +1,126 @@
+"""Danger mode: once a conversation has shown danger, it stays in front until it ends.
+
+After an emergency, trafficking or violence message, every following answer starts with the
+country's specialised line and emergency number, answers the fear asked about head-on from the
+knowledge base (the protection and legal-status rules for a victim in that country: "will they
+deport me if I report?"), stays short and never falls back to the topic menu. It ends when the
+person says goodbye, or after `QUIET_SECONDS` without a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from actions import kb
+from actions.context import VICTIM_OF, Context
+from actions.replies import Reply, country_label
+
+#: A conversation silent this long has left danger mode.
+QUIET_SECONDS = 2 * 3600.0
+#: Where the person's follow-up question is answered from, for each kind of danger.
+FOLLOW_UP_DOMAINS = {
+    "emergency": ["health"],
+    "trafficking": ["protection", "legal_status"],
+    "violence": ["protection", "legal_status"],
+}
+#: Intents that mean the person moved on, or that must be answered as they are.
+LEAVES = frozenset({"goodbye"})
+ANSWERED_AS_ASKED = frozenset({"delete_my_data", "choose_language", "request_human",
+                               "find_service", "ask_consular_help", "bot_challenge"})
+#: Answers that, in danger mode, give way to the follow-up answer (no menu, no small talk).
+FALLBACK_ACTIONS = frozenset({"action_menu", "action_help", "action_greet", "action_thank",
+                              "action_privacy", "action_affirm", "action_deny",
+                              "action_inform"})
+
+
+def _timestamps(ctx: Context) -> tuple[float | None, float | None]:
+    """When the current and the previous user message arrived."""
+    users = [e.get("timestamp") for e in ctx.tracker.events if e.get("event") == "user"]
+    current = users[-1] if users else None
+    previous = users[-2] if len(users) > 1 else None
+    return current, previous
+
+
+def active(ctx: Context) -> str | None:
+    """The kind of danger the conversation is still in, or None (and the mode is cleared)."""
+    kind = ctx.slot("danger")
+    if kind not in FOLLOW_UP_DOMAINS:
+        return None
+    current, previous = _timestamps(ctx)
+    quiet = (isinstance(current, (int, float)) and isinstance(previous, (int, float))
+             and current - previous > QUIET_SECONDS)
+    if quiet or ctx.intent in LEAVES:
+        ctx.set("danger", None)
+        return None
+    return str(kind)
+
+
+def start(ctx: Context, kind: str) -> None:
+    """Remember that the conversation has shown danger (the most urgent kind stays)."""
+    order = ["emergency", "trafficking", "violence"]
+    current = ctx.slot("danger")
+    if current in order and order.index(current) < order.index(kind):
+        return
+    ctx.set("danger", kind)
+
+
+def implied_situations(kind: str | None) -> list[str]:
+    return [VICTIM_OF[kind]] if kind in VICTIM_OF else []
+
+
+def numbers_line(ctx: Context, kind: str) -> str | None:
+    """One short line: the emergency number and the specialised line of the country."""
+    if not ctx.country:
+        return None
+    from actions.safety import PURPOSES
+    from knowledge.api import hotlines
+
+    with kb.session() as s:
+        found = hotlines(s, ctx.country, purposes=PURPOSES[kind])
+    if not found:
+        return None
+    best: dict[str, Any] = {}
+    for hotline in found:
+        best.setdefault(hotline.purpose, hotline)
+    parts = [f"📞 {h.number} ({h.name})" for h in best.values()]
+    return ctx._("Remember: {numbers}").format(numbers=" · ".join(parts))
+
+
+def should_take_over(ctx: Context, action_name: str) -> bool:
+    """Whether this action's own answer gives way to the danger follow-up."""
+    return action_name in FALLBACK_ACTIONS and ctx.intent not in ANSWERED_AS_ASKED
+
+
+def answer_follow_up(ctx: Context, reply: Reply, kind: str) -> None:
+    """The fear asked about, head-on, from the rules for a victim in that country."""
+    from actions.rights import render_entitlement
+    from knowledge.api import Profile, evaluate
+
+    _ = ctx._
+    if not ctx.country:
+        reply.say(_("Which country are you in now? Tell me and I will give you the exact numbers "
+                    "and services there."))
+        ctx.set("awaiting", "country")
+        ctx.set("pending_intent", f"danger:{kind}")
+        return
+    situation = sorted({*ctx.situation, *implied_situations(kind)})
+    profile = Profile(country=ctx.country, nationality=ctx.nationality,
+                      migration_status=ctx.migration_status, situation=situation)
+    with kb.session() as s:
+        result = evaluate(s, profile, on=dt.date.today(), domains=FOLLOW_UP_DOMAINS[kind],
+                          lang=ctx.lang, with_contacts=False)
+    national = [e for e in result.entitlements if e.jurisdiction == ctx.country]
+    shown = (national or list(result.entitlements))[:2]
+    if shown:
+        where = country_label(ctx.country, ctx.lang)
+        reply.say(_("What protects you in {country}:").format(country=where) + "\n\n"
+                  + "\n\n".join(render_entitlement(ctx, e) for e in shown))
+    else:
+        reply.say(_("I do not have a verified answer to that for your country yet; the lines "
+                    "above can answer it."))
+    reply.say(_("This is information, not legal advice."))
+    ctx.set("awaiting", "human_offer")
+    reply.say(_("Do you want the contacts of organisations that can help you now?"),
+              buttons=[{"title": _("Yes, please"), "payload": "/affirm"},
+                       {"title": _("Not now"), "payload": "/deny"}])
