@@ -274,9 +274,7 @@ class Gateway:
         if not queued:
             return outcome
         replies, complete = await self.drain(outcome.pseudonym, inline=True)
-        record = await self.sender(outcome.pseudonym)
-        lang = self._language(record, message.text, message.language_hint)
-        return Outcome("answered" if complete else "queued", replies, outcome.pseudonym, lang)
+        return Outcome("answered" if complete else "queued", replies, outcome.pseudonym)
 
     async def _receive(self, message: Inbound, delivery_id: str | None) -> tuple[Outcome, bool]:
         pseudonym = self.pseudonym(message.channel, message.sender_id)

@@ -290,7 +290,7 @@ class GatewayStore:
             return None
 
     def enqueue(self, pseudonym: str, channel: str, text: str, meta: dict[str, Any],
-                error: str = "new", delay: float = 0.0) -> int:
+                delay: float = 0.0) -> int:
         """Queue a message without a delivery id (kept for tools and tests)."""
         found = self.receive(pseudonym, channel, text, meta, None, delay)
         assert found is not None
@@ -392,12 +392,6 @@ class GatewayStore:
             values["state"] = state
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == item_id).values(**values))
-
-    def release(self, item_ids: list[int]) -> None:
-        if not item_ids:
-            return
-        with self.engine.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id.in_(item_ids)).values(claimed_until=0.0))
 
     # --- duplicate deliveries ----------------------------------------------------------------
     def first_delivery(self, channel: str, delivery_id: str,

@@ -41,7 +41,7 @@ def test_secret_box_round_trip_and_key_separation() -> None:
 
 def test_raw_ids_and_text_are_encrypted_at_rest(store: GatewayStore, tmp_path) -> None:
     store.remember_sender("p1", "whatsapp", PHONE)
-    store.enqueue("p1", "whatsapp", "me pegan en casa", {"location": {"lat": 1.0}}, "transport")
+    store.enqueue("p1", "whatsapp", "me pegan en casa", {"location": {"lat": 1.0}})
     dump = "\n".join(sqlite3.connect(tmp_path / "gw.db").iterdump())
     assert "5512345678" not in dump
     assert "pegan" not in dump
@@ -53,7 +53,7 @@ def test_sender_expires_and_is_purged(tmp_path) -> None:
     engine = make_store_engine(f"sqlite:///{tmp_path / 'gw.db'}")
     short = GatewayStore(engine, SecretBox("k" * 40), retention_seconds=0.2)
     short.remember_sender("p1", "telegram", "12345")
-    short.enqueue("p1", "telegram", "hola", {}, "transport")
+    short.enqueue("p1", "telegram", "hola", {})
     assert short.sender("p1") is not None
     time.sleep(0.3)
     assert short.sender("p1") is None
@@ -63,7 +63,7 @@ def test_sender_expires_and_is_purged(tmp_path) -> None:
 
 def test_forget_sender_erases_everything(store: GatewayStore) -> None:
     store.remember_sender("p1", "telegram", "12345")
-    store.enqueue("p1", "telegram", "hola", {}, "transport")
+    store.enqueue("p1", "telegram", "hola", {})
     store.mailbox_put("p1", [{"text": "hi"}])
     store.remember_sender("p2", "telegram", "999")
     store.forget_sender("p1")
