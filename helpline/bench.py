@@ -9,7 +9,6 @@ multi-turn conversation sets (`benchmarks/conversations/`). Figures, not asserti
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,14 +16,13 @@ import time
 from pathlib import Path
 
 from helpline.paths import BOT_DIR, RASA_VENV, ROOT
-from helpline.settings import Settings
 from helpline.training import model_path, rasa_env, train
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    from helpline.supervisor import free_port
+
+    return free_port()
 
 
 def bench_nlu(model: Path) -> None:
@@ -64,31 +62,17 @@ def bench_train() -> None:
 
 def bench_stack(model: Path) -> None:
     from helpline import bench_gateway, bench_turns
-    from helpline.supervisor import Stack
-    from knowledge.setup import prepare
+    from helpline.supervisor import temporary_stack
 
-    with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
-        var = Path(tmp)
-        rasa, actions, gateway = _free_port(), _free_port(), _free_port()
-        settings = Settings(
-            helpline_env="test", database_url=f"sqlite:///{var / 'knowledge.db'}",
-            tracker_store_url=f"sqlite:///{var / 'tracker.db'}", rasa_port=rasa,
-            actions_port=actions, gateway_port=gateway, rasa_url=f"http://127.0.0.1:{rasa}",
-            action_server_url=f"http://127.0.0.1:{actions}/webhook",
-            sender_id_secret="benchmark-secret-0123456789abcdef0123",
-        )
-        prepare(settings.database_url)
-        stack = Stack(settings, model, var_dir=var)
-        stack.start()
-        try:
-            time.sleep(2)
-            bench_turns.main(settings.rasa_url, _free_port(), stack.pids())
-            print("\nGateway overhead, one conversation at a time:")
-            bench_gateway.main(settings.rasa_url, conversations=1, turns=10, rounds=3)
-            print("\nGateway under load:")
-            bench_gateway.main(settings.rasa_url)
-        finally:
-            stack.stop()
+    with temporary_stack(model, "benchmark-secret-0123456789abcdef0123",
+                         prefix="bench-stack-") as stack:
+        settings = stack.settings
+        time.sleep(2)
+        bench_turns.main(settings.rasa_url, _free_port(), stack.pids())
+        print("\nGateway overhead, one conversation at a time:")
+        bench_gateway.main(settings.rasa_url, conversations=1, turns=10, rounds=3)
+        print("\nGateway under load:")
+        bench_gateway.main(settings.rasa_url)
 
 
 def bench_conversations(model: Path) -> None:

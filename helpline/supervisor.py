@@ -20,10 +20,13 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -273,6 +276,38 @@ class Stack:
 
     def pids(self) -> dict[str, int]:
         return {c.name: c.proc.pid for c in self.children if c.proc}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def temporary_stack(model: Path, secret: str, prefix: str = "helpline-",
+                    timeout: float = 300.0) -> Iterator[Stack]:
+    """The whole stack on free ports, with a seeded temporary knowledge base and tracker
+    store (benchmarks and evaluations); stopped and removed on exit."""
+    from knowledge.setup import prepare
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        var = Path(tmp)
+        rasa, actions, gateway = free_port(), free_port(), free_port()
+        settings = Settings(
+            helpline_env="test", database_url=f"sqlite:///{var / 'knowledge.db'}",
+            tracker_store_url=f"sqlite:///{var / 'tracker.db'}", rasa_port=rasa,
+            actions_port=actions, gateway_port=gateway, rasa_url=f"http://127.0.0.1:{rasa}",
+            action_server_url=f"http://127.0.0.1:{actions}/webhook", sender_id_secret=secret,
+        )
+        prepare(settings.database_url)
+        stack = Stack(settings, model, var_dir=var)
+        stack.start(timeout=timeout)
+        try:
+            yield stack
+        finally:
+            stack.stop()
 
 
 def main() -> int:

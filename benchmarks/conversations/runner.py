@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -38,36 +36,15 @@ from benchmarks.conversations.evaluate import (
 from helpline.settings import Settings
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def running_stack(model: Path | None = None) -> Iterator[Settings]:
     """The whole stack on free ports and a temporary knowledge base; stopped on exit."""
-    from helpline.supervisor import Stack
+    from helpline.supervisor import temporary_stack
     from helpline.training import train
-    from knowledge.setup import prepare
 
-    with tempfile.TemporaryDirectory(prefix="bench-conversations-") as tmp:
-        var = Path(tmp)
-        rasa, actions, gateway = _free_port(), _free_port(), _free_port()
-        settings = Settings(
-            helpline_env="test", database_url=f"sqlite:///{var / 'knowledge.db'}",
-            tracker_store_url=f"sqlite:///{var / 'tracker.db'}", rasa_port=rasa,
-            actions_port=actions, gateway_port=gateway, rasa_url=f"http://127.0.0.1:{rasa}",
-            action_server_url=f"http://127.0.0.1:{actions}/webhook",
-            sender_id_secret="conversation-bench-secret-0123456789abcdef",
-        )
-        prepare(settings.database_url)
-        stack = Stack(settings, model or train(), var_dir=var)
-        stack.start(timeout=400)
-        try:
-            yield settings
-        finally:
-            stack.stop()
+    with temporary_stack(model or train(), "conversation-bench-secret-0123456789abcdef",
+                         prefix="bench-conversations-", timeout=400) as stack:
+        yield stack.settings
 
 
 class Client:
