@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from knowledge.directory import CONSULATE_KINDS, HOTLINE_PURPOSES
 from knowledge.profiles import known_countries
-from knowledge.search import SERVICE_CATEGORIES
+from knowledge.search import AUTHORITY, SERVICE_CATEGORIES
 
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 MAX_TEXT = 2000  # any text field; shorter limits below where a column or a screen needs them
@@ -233,7 +233,11 @@ class ServiceIn(Contacts, Listing):
         if bad:
             raise ValueError(f"unknown category {bad[0]!r} "
                              f"(one of {', '.join(SERVICE_CATEGORIES)})")
-        return [x for x in items if x]
+        items = [x for x in items if x]
+        if AUTHORITY in items and len(items) > 1:
+            raise ValueError(f"{AUTHORITY!r} stands alone: an immigration authority is "
+                             "never also listed as a help service")
+        return items
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> ServiceIn:

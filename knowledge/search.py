@@ -21,7 +21,10 @@ from knowledge.geo import bounding_box, check_point, haversine_km
 from knowledge.records import Service, ServicePage, phones_of
 
 SERVICE_CATEGORIES = ("health", "education", "legal_aid", "shelter", "food", "consulate",
-                      "hotline", "psychosocial", "work", "other")
+                      "hotline", "psychosocial", "work", "other", "authority")
+# An immigration authority that also controls, detains or deports (INM, ICE, a migration
+# police). It is listed for procedures only: never returned unless asked for by category.
+AUTHORITY = "authority"
 MAX_PER_PAGE = 100
 
 
@@ -71,7 +74,8 @@ def search_services(session: Session, country: str | None = None, category: str 
                     page: int = 1, per_page: int = 10,
                     include_samples: bool = False) -> ServicePage:
     """Active listings matching every given filter; nearest first when `near` is given,
-    otherwise by name. Sample (demo) listings only with `include_samples=True`."""
+    otherwise by name. Sample (demo) listings only with `include_samples=True`; immigration
+    authorities only when `category="authority"` is asked for."""
     if page < 1:
         raise ValueError("page must be 1 or more")
     if not 1 <= per_page <= MAX_PER_PAGE:
@@ -89,6 +93,8 @@ def search_services(session: Session, country: str | None = None, category: str 
         conds.append(m.Service.is_sample.is_(False))
     if category:
         conds.append(m.Service.categories_text.contains(f"|{category}|"))
+    else:
+        conds.append(~m.Service.categories_text.contains(f"|{AUTHORITY}|"))
     if language:
         conds.append(m.Service.languages_text.contains(f"|{language}|"))
     if text and text.strip():
