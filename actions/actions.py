@@ -52,26 +52,28 @@ class HelplineAction(Action, metaclass=ABCMeta):
 
     def respond(self, ctx: Context, reply: Reply, rejected: list[str] | None = None) -> None:
         kind = safety.danger_kind(ctx)
+        ongoing = danger_mode.active(ctx)
+        if kind is not None and ongoing is not None and ctx.intent not in safety.DANGER_INTENTS:
+            # Danger words inside a question asked in danger mode ("if I call the police will
+            # they deport me?"): a follow-up to answer head-on, not a new alarm.
+            kind = None
         if kind is None:
             if rejected:  # a value this message gave that no answer can use
                 slots.refuse(ctx, reply, rejected)
                 return
-            ongoing = danger_mode.active(ctx)
             if ongoing is None:
                 self.answer(ctx, reply)
                 return
             # Danger mode: the numbers stay in front; no menu, no small talk.
             if line := danger_mode.numbers_line(ctx, ongoing):
                 reply.say(line)
-            if danger_mode.should_take_over(ctx, self.action_name) and not (
-                    self.action_name in ("action_affirm", "action_deny", "action_inform")
-                    and ctx.slot("awaiting")):
+            if danger_mode.should_take_over(ctx, self.action_name):
                 danger_mode.answer_follow_up(ctx, reply, ongoing)
             else:
                 self.answer(ctx, reply)
             return
-        danger_mode.start(ctx, kind)
-        safety.answer_danger(ctx, reply, kind)
+        shown = danger_mode.start(ctx, kind)
+        safety.answer_danger(ctx, reply, kind, also=shown)
         if ctx.country and self.answers_after_danger and ctx.intent not in safety.DANGER_INTENTS:
             awaiting = ctx.slot("awaiting")
             self.answer(ctx, reply)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.context import Context
+from actions.follow_up import answer_follow_up
 from actions.privacy import answer_handoff, erase_now
 from actions.replies import Reply, country_label
 from actions.rights import TOPIC_DOMAINS, answer_rights
@@ -57,7 +58,13 @@ def answer_help(ctx: Context, reply: Reply) -> None:
 
 
 def answer_menu(ctx: Context, reply: Reply) -> None:
+    """Not understood: within a topic it is a follow-up (answered, or who can answer it);
+    only with no topic yet does the menu come back."""
     _ = ctx._
+    topic = ctx.slot("topic")
+    if topic and ctx.country:
+        answer_follow_up(ctx, reply, str(topic))
+        return
     reply.say(_("Sorry, I did not understand. Choose a topic or write your question in other "
                 "words:"), buttons=menu_buttons(ctx))
 
@@ -147,6 +154,13 @@ def answer_inform(ctx: Context, reply: Reply) -> None:
         reply.say(_("Understood: {facts}.").format(facts="; ".join(understood)))
     pending = ctx.slot("pending_intent")
     if pending and ctx.country and resume(ctx, reply, str(pending)):
+        return
+    topic = ctx.slot("topic")
+    if topic and ctx.country and "country" not in waiting:
+        # A detail added to the topic under discussion: answer it again with the detail, or
+        # (a plain statement with nothing new) take it as a follow-up.
+        if not (understood or entities) or not resume(ctx, reply, str(topic)):
+            answer_follow_up(ctx, reply, str(topic))
         return
     if not understood and not entities:
         if "country" in waiting:

@@ -28,6 +28,9 @@ FOLLOW_UP_DOMAINS = {
 LEAVES = frozenset({"goodbye"})
 ANSWERED_AS_ASKED = frozenset({"delete_my_data", "choose_language", "request_human",
                                "find_service", "ask_consular_help", "bot_challenge"})
+#: Topic answers that, in danger mode, give way to the victim's rules: a question about
+#: detention or papers then is the fear of being deported for asking for help.
+FEAR_DOMAINS = frozenset({"detention", "legal_status", "protection"})
 #: Answers that, in danger mode, give way to the follow-up answer (no menu, no small talk).
 FALLBACK_ACTIONS = frozenset({"action_menu", "action_help", "action_greet", "action_thank",
                               "action_privacy", "action_affirm", "action_deny",
@@ -56,13 +59,15 @@ def active(ctx: Context) -> str | None:
     return str(kind)
 
 
-def start(ctx: Context, kind: str) -> None:
-    """Remember that the conversation has shown danger (the most urgent kind stays)."""
-    order = ["emergency", "trafficking", "violence"]
+def start(ctx: Context, kind: str) -> str:
+    """Remember that the conversation has shown danger and return the kind to answer: a
+    specialised kind (trafficking, violence) already shown stays, so its line is not lost when
+    an emergency follows; an emergency never replaces it."""
     current = ctx.slot("danger")
-    if current in order and order.index(current) < order.index(kind):
-        return
+    if kind == "emergency" and current in ("trafficking", "violence"):
+        return str(current)
     ctx.set("danger", kind)
+    return kind
 
 
 def implied_situations(kind: str | None) -> list[str]:
@@ -88,13 +93,31 @@ def numbers_line(ctx: Context, kind: str) -> str | None:
 
 
 def should_take_over(ctx: Context, action_name: str) -> bool:
-    """Whether this action's own answer gives way to the danger follow-up."""
-    return action_name in FALLBACK_ACTIONS and ctx.intent not in ANSWERED_AS_ASKED
+    """Whether this action's own answer gives way to the danger follow-up: the menu, small
+    talk and the neighbouring blocks that a fear ("will they deport me if I report?") gets
+    classified as. A yes or no to the bot's own question, or details it asked for, are
+    answered as they are."""
+    if ctx.intent in ANSWERED_AS_ASKED:
+        return False
+    awaiting = str(ctx.slot("awaiting") or "")
+    if action_name in ("action_affirm", "action_deny") and awaiting:
+        return False
+    if action_name == "action_inform" and (
+            "country" in awaiting or "nationality" in awaiting or ctx.slot("pending_intent")):
+        return False
+    if action_name == "action_answer_topic":
+        from actions.rights import TOPIC_DOMAINS
+
+        return TOPIC_DOMAINS.get(ctx.intent) in FEAR_DOMAINS
+    return action_name in FALLBACK_ACTIONS
 
 
 def answer_follow_up(ctx: Context, reply: Reply, kind: str) -> None:
-    """The fear asked about, head-on, from the rules for a victim in that country."""
-    from actions.rights import render_entitlement
+    """The fear asked about, head-on, from the rules for a victim in that country: the
+    sentences that answer the question when there are, else the main rule; then the nearest
+    places that help."""
+    from actions.follow_up import best_sentences
+    from actions.rights import legal_basis_text, render_entitlement
     from knowledge.api import Profile, evaluate
 
     _ = ctx._
@@ -111,16 +134,49 @@ def answer_follow_up(ctx: Context, reply: Reply, kind: str) -> None:
         result = evaluate(s, profile, on=dt.date.today(), domains=FOLLOW_UP_DOMAINS[kind],
                           lang=ctx.lang, with_contacts=False)
     national = [e for e in result.entitlements if e.jurisdiction == ctx.country]
-    shown = (national or list(result.entitlements))[:2]
-    if shown:
-        where = country_label(ctx.country, ctx.lang)
+    where = country_label(ctx.country, ctx.lang)
+    found = best_sentences(ctx.text, national)
+    if found:
+        lines = [f"• {sentence}" for _e, sentence in found]
+        bases = dict.fromkeys(legal_basis_text(ctx, e) for e, _s in found)
+        lines += [_("Legal basis: {basis}").format(basis=b) for b in bases if b]
+        reply.say(_("What protects you in {country}:").format(country=where) + "\n\n"
+                  + "\n".join(lines))
+    elif shown := (national or list(result.entitlements))[:1]:
         reply.say(_("What protects you in {country}:").format(country=where) + "\n\n"
                   + "\n\n".join(render_entitlement(ctx, e) for e in shown))
     else:
         reply.say(_("I do not have a verified answer to that for your country yet; the lines "
                     "above can answer it."))
+    if places := _places(ctx, kind):
+        reply.say(_("Places that help:") + "\n\n" + "\n\n".join(places))
     reply.say(_("This is information, not legal advice."))
     ctx.set("awaiting", "human_offer")
     reply.say(_("Do you want the contacts of organisations that can help you now?"),
               buttons=[{"title": _("Yes, please"), "payload": "/affirm"},
                        {"title": _("Not now"), "payload": "/deny"}])
+
+
+#: The kinds of places a person in each danger is sent to, most needed first.
+PLACES = {"emergency": ("health", "shelter"), "trafficking": ("shelter", "legal_aid"),
+          "violence": ("shelter", "psychosocial", "legal_aid")}
+
+
+def _places(ctx: Context, kind: str, limit: int = 2) -> list[str]:
+    """The nearest reachable places of the kinds this danger needs (national when no place
+    is known)."""
+    from actions.services import FALLBACK_RADIUS_KM, location_of, render_service
+    from knowledge.api import search_services
+
+    near = location_of(ctx)
+    seen: dict[str, Any] = {}
+    with kb.session() as s:
+        for category in PLACES[kind]:
+            page = search_services(s, country=ctx.country, category=category, near=near,
+                                   radius_km=FALLBACK_RADIUS_KM, per_page=limit)
+            for item in page.items:
+                if item.phones or item.address or item.whatsapp:
+                    seen.setdefault(item.id, item)
+            if len(seen) >= limit:
+                break
+    return [render_service(ctx, item) for item in list(seen.values())[:limit]]

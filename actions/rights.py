@@ -39,12 +39,24 @@ STATUS_MARKS = {"granted": "✅", "limited": "⚠️", "not_granted": "❌", "un
 # Answers in these domains depend on the migration status, so the bot explains why it asks.
 STATUS_DEPENDENT = {"legal_status", "work", "social_security", "asylum"}
 MAX_ENTITLEMENTS = 4
+# Titles of the international instruments in `knowledge/rules/INT.yaml`, as msgids: the
+# catalogues hold their official Spanish, Portuguese and French titles (Haitian Creole has
+# none, so its catalogue holds the French one). National laws keep their own title.
+INSTRUMENT_TITLES = (
+    N_("International Convention on the Protection of the Rights of All Migrant Workers and "
+       "Members of Their Families (ICRMW, 1990)"),
+    N_("Vienna Convention on Consular Relations (1963)"),
+    N_("Protocol to Prevent, Suppress and Punish Trafficking in Persons, Especially Women and "
+       "Children (Palermo Protocol, 2000)"),
+    N_("Convention relating to the Status of Refugees (1951)"),
+    N_("Cartagena Declaration on Refugees (1984)"),
+)
 
 
-def legal_basis_text(entitlement: Any) -> str:
+def legal_basis_text(ctx: Context, entitlement: Any) -> str:
     parts = []
     for basis in entitlement.legal_basis:
-        label = basis.title
+        label = ctx._(basis.title) if basis.title in INSTRUMENT_TITLES else basis.title
         if basis.article:
             label += f", art. {basis.article}"
         parts.append(label)
@@ -56,7 +68,7 @@ def render_entitlement(ctx: Context, entitlement: Any) -> str:
     lines = [f"{STATUS_MARKS.get(entitlement.status, '•')} {entitlement.summary}"]
     for warning in entitlement.warnings or []:
         lines.append(f"⚠️ {warning}")
-    if basis := legal_basis_text(entitlement):
+    if basis := legal_basis_text(ctx, entitlement):
         lines.append(_("Legal basis: {basis}").format(basis=basis))
     if entitlement.confidence == "confirmed" and entitlement.verified_on:
         lines.append(_("Verified on {date}.").format(date=date_label(entitlement.verified_on,
@@ -98,8 +110,13 @@ def answer_rights(ctx: Context, reply: Reply, intent: str | None = None) -> None
     where = country_label(ctx.country, ctx.lang)
     entitlements = list(result.entitlements)[:MAX_ENTITLEMENTS]
     if not entitlements:
-        reply.say(_("I do not have verified information about this for {country} yet. A person "
-                    "from our team can look into it: just ask for a person.").format(country=where))
+        from actions.services import referral_lines
+
+        referral = referral_lines(ctx)
+        reply.say(_("I do not have verified information about this for {country} yet.")
+                  .format(country=where)
+                  + ("\n" + _("These organisations can answer it:") + "\n\n"
+                     + "\n\n".join(referral) if referral else ""))
         return
     body = "\n\n".join(render_entitlement(ctx, e) for e in entitlements)
     reply.say(f"{_(TITLES[domain]).format(country=where)}\n\n{body}")
@@ -110,6 +127,7 @@ def answer_rights(ctx: Context, reply: Reply, intent: str | None = None) -> None
     reply.say(_("This is information, not legal advice."))
     ctx.set("awaiting", None)
     ctx.set("pending_intent", None)
+    ctx.set("topic", intent)
 
 
 def answer_remittances(ctx: Context, reply: Reply) -> None:

@@ -51,7 +51,9 @@ def hotline_line(ctx: Context, hotline: Any) -> str:
     if notes:
         parts.append(f"({', '.join(notes)})")
     line = " ".join(parts)
-    if hotline.confidence != "confirmed":
+    # The main emergency number is never hedged: the hedge itself sends people to it (a
+    # knowledge test holds every seeded country's emergency number confirmed).
+    if hotline.confidence != "confirmed" and hotline.purpose != "emergency":
         line += " " + _("[not confirmed yet: if it does not work, call the emergency number]")
     if getattr(hotline, "whatsapp", None):
         line += f"\n   💬 WhatsApp {hotline.whatsapp}"
@@ -60,8 +62,9 @@ def hotline_line(ctx: Context, hotline: Any) -> str:
     return line
 
 
-def answer_danger(ctx: Context, reply: Reply, kind: str) -> None:
-    """Numbers first, then what the person can do, then the offer of a human."""
+def answer_danger(ctx: Context, reply: Reply, kind: str, also: str | None = None) -> None:
+    """Numbers first, then what the person can do, then the offer of a human. `also` is the
+    danger the conversation showed before (its line stays among the numbers)."""
     _ = ctx._
     if kind == "emergency":
         intro = _("If your life or someone else's is in danger right now, call the emergency "
@@ -78,7 +81,8 @@ def answer_danger(ctx: Context, reply: Reply, kind: str) -> None:
     found = []
     if ctx.country:
         with kb.session() as s:
-            found = hotlines(s, ctx.country, purposes=PURPOSES[kind])
+            purposes = list(dict.fromkeys([*PURPOSES[kind], *PURPOSES.get(also or kind, [])]))
+            found = hotlines(s, ctx.country, purposes=purposes)
     if found:
         where = country_label(ctx.country, ctx.lang)
         reply.say(intro + "\n\n" + _("Numbers in {country}:").format(country=where)

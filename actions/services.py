@@ -23,7 +23,7 @@ FALLBACK_RADIUS_KM = 500.0
 MAX_SERVICES = 4
 
 
-def _location(ctx: Context) -> tuple[float, float] | None:
+def location_of(ctx: Context) -> tuple[float, float] | None:
     loc = ctx.metadata.get("location") or ctx.slot("location")
     try:
         return float(loc["lat"]), float(loc["lon"])
@@ -73,6 +73,23 @@ def render_service(ctx: Context, service: Any) -> str:
     return "\n".join(lines)
 
 
+def referral_lines(ctx: Context, limit: int = 3) -> list[str]:
+    """The most specific organisations that can answer what the knowledge base cannot:
+    legal-aid services (the ombudsman among them), nearest first when a place is known."""
+    if not ctx.country:
+        return []
+    from knowledge.api import search_services
+
+    near = location_of(ctx)
+    with kb.session() as s:
+        items = list(search_services(s, country=ctx.country, category="legal_aid", near=near,
+                                     radius_km=FALLBACK_RADIUS_KM, per_page=limit).items)
+        if not items and near:
+            items = list(search_services(s, country=ctx.country, category="legal_aid",
+                                         per_page=limit).items)
+    return [render_service(ctx, i) for i in items if i.phones or i.address or i.whatsapp]
+
+
 def answer_find_service(ctx: Context, reply: Reply) -> None:
     _ = ctx._
     if not ctx.country:
@@ -80,7 +97,7 @@ def answer_find_service(ctx: Context, reply: Reply) -> None:
         return
     from knowledge.api import search_services
 
-    near = _location(ctx)
+    near = location_of(ctx)
     if near:
         ctx.set("location", {"lat": near[0], "lon": near[1]})
     category = ctx.slot("service_category")
@@ -94,8 +111,11 @@ def answer_find_service(ctx: Context, reply: Reply) -> None:
                                          per_page=MAX_SERVICES).items)
     where = country_label(ctx.country, ctx.lang)
     if not items:
-        reply.say(_("I have no verified services of that kind in {country} yet. A person from our "
-                    "team can help you look: just ask for a person.").format(country=where))
+        referral = referral_lines(ctx)
+        reply.say(_("I have no verified services of that kind in {country} yet.")
+                  .format(country=where)
+                  + ("\n" + _("These organisations can tell you where to go:") + "\n\n"
+                     + "\n\n".join(referral) if referral else ""))
         return
     header = (_("Nearest services:") if near
               else _("Services in {country}:").format(country=where))
@@ -105,6 +125,7 @@ def answer_find_service(ctx: Context, reply: Reply) -> None:
                     "Your location is used only for this search."))
     ctx.set("awaiting", None)
     ctx.set("pending_intent", None)
+    ctx.set("topic", "find_service")
 
 
 def answer_consular(ctx: Context, reply: Reply) -> None:
@@ -147,3 +168,4 @@ def answer_consular(ctx: Context, reply: Reply) -> None:
                 "passport or a travel document, whatever your migration status."))
     ctx.set("awaiting", None)
     ctx.set("pending_intent", None)
+    ctx.set("topic", "ask_consular_help")

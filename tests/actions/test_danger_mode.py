@@ -58,3 +58,39 @@ async def test_a_quiet_period_ends_danger_mode(knowledge_base: str) -> None:
     texts, _, events = await run_action(a.ActionGreet(), later)
     assert slot_events(events).get("danger", "unset") is None
     assert "911" not in texts[0]
+
+
+async def test_an_emergency_in_violence_mode_keeps_the_violence_line(
+        knowledge_base: str) -> None:
+    # "he says if I call the police they will deport me": danger words in a question asked
+    # after a violence message are a follow-up, not a new alarm that drops the women's line.
+    follow = make_tracker("in_us_english", text="he says if i call the police they will deport me",
+                          intent="ask_detention_rights", slots={"danger": "violence"})
+    texts, _, events = await run_action(a.ActionAnswerTopic(), follow)
+    assert "911" in texts[0] and "1-800-799-7233" in texts[0]
+    assert slot_events(events).get("danger", "violence") == "violence"
+    joined = "\n".join(texts)
+    assert "If you are detained" not in joined  # the fear is answered, not the detention block
+    assert "What protects you" in joined
+    alarm = make_tracker("in_us_english", text="he has a knife, help", intent="emergency",
+                         slots={"danger": "violence"})
+    texts, _, events = await run_action(a.ActionSafety(), alarm)
+    assert "911" in texts[0] and "1-800-799-7233" in texts[0]
+    assert slot_events(events).get("danger", "violence") == "violence"
+
+
+async def test_where_do_i_go_in_danger_mode_gives_places_with_contacts(
+        knowledge_base: str) -> None:
+    follow = await _after_trafficking("¿a dónde voy?", "ask_privacy")
+    texts, _, _ = await run_action(a.ActionPrivacy(), follow)
+    places = next(t for t in texts if t.startswith(gettext_for("es")("Places that help:")))
+    assert "📞" in places or "🏠" in places
+    assert "Instituto Nacional de Migración" not in "\n".join(texts)
+
+
+async def test_a_death_threat_starts_danger_mode(knowledge_base: str) -> None:
+    threat = make_tracker("in_mexico_spanish", text="la mara me amenazó de muerte",
+                          intent="ask_asylum")
+    texts, _, events = await run_action(a.ActionAnswerTopic(), threat)
+    assert slot_events(events)["danger"] == "violence"
+    assert "911" in texts[0]

@@ -40,3 +40,60 @@ async def test_consular_answers_translate_kinds_and_cite_article_36_as_it_reads(
         assert raw not in joined
     assert "art. 36" in joined
     assert "incluso si perdiste tu pasaporte" not in joined
+
+
+async def test_a_detail_added_to_a_topic_answers_the_topic_again(knowledge_base: str) -> None:
+    # Asked about school, then "we are Haitian": the school answer again, not the menu.
+    tracker = make_tracker("in_mexico_spanish", text="somos haitianos", intent="inform",
+                           entities=[{"entity": "nationality", "value": "HT"}],
+                           slots={"topic": "ask_education", "nationality": "HT"})
+    texts, _, _ = await run_action(a.ActionInform(), tracker)
+    joined = "\n".join(texts)
+    assert gettext_for("es")("School and education in {country}").format(
+        country="México") in joined
+    assert gettext_for("es")("What would you like to know?") not in joined
+
+
+async def test_a_follow_up_is_answered_from_the_topic_or_says_who_can(
+        knowledge_base: str) -> None:
+    _es = gettext_for("es")
+    curp = make_tracker("in_mexico_spanish", text="¿y si me piden la CURP?",
+                        intent="nlu_fallback", slots={"topic": "ask_health"})
+    texts, _, _ = await run_action(a.ActionMenu(), curp)
+    joined = "\n".join(texts)
+    assert "CURP" in joined and _es("About that, in {country}:").format(
+        country="México") in joined
+    assert _es("Sorry, I did not understand. Choose a topic or write your question in other "
+               "words:") not in joined
+    unknown = make_tracker("in_mexico_spanish", text="¿cuántos grados hace en "
+                           "invierno?", intent="nlu_fallback",
+                           slots={"topic": "ask_health"})
+    texts, _, _ = await run_action(a.ActionMenu(), unknown)
+    joined = "\n".join(texts)
+    assert _es("I do not have a precise answer to that for {country}.").format(
+        country="México") in joined
+    assert "📞" in joined or "🏠" in joined  # who can answer, with a way to reach them
+    fresh = make_tracker("in_mexico_spanish", text="???", intent="nlu_fallback")
+    texts, _, _ = await run_action(a.ActionMenu(), fresh)
+    assert _es("Sorry, I did not understand. Choose a topic or write your question in other "
+               "words:") in texts[0]
+
+
+async def test_no_answer_promises_a_person_in_the_chat() -> None:
+    import re
+    from pathlib import Path
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path("actions").glob("*.py"))
+    assert not re.search(r"just ask for a person|will write to you here", source)
+
+
+async def test_international_titles_are_in_the_users_language(knowledge_base: str) -> None:
+    from actions.rights import INSTRUMENT_TITLES
+    from knowledge.rules import load_rule_files
+
+    titles = {s.title for s in load_rule_files().sources.values() if s.jurisdiction == "INT"}
+    assert titles and titles <= set(INSTRUMENT_TITLES)
+    tracker = make_tracker("in_mexico_spanish", text="me detuvieron", intent="ask_detention_rights")
+    texts, _, _ = await run_action(a.ActionAnswerTopic(), tracker)
+    joined = "\n".join(texts)
+    assert "Vienna Convention" not in joined and "Convention relating" not in joined
