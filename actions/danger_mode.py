@@ -75,10 +75,12 @@ def implied_situations(kind: str | None) -> list[str]:
 
 
 def numbers_line(ctx: Context, kind: str) -> str | None:
-    """One short line: the emergency number and the specialised line of the country."""
+    """One short line: the emergency number and the specialised line of the country (every
+    country's emergency numbers while the country is not known)."""
+    from actions.safety import PURPOSES, emergency_digest
+
     if not ctx.country:
-        return None
-    from actions.safety import PURPOSES
+        return emergency_digest(ctx)
     from knowledge.api import hotlines
 
     with kb.session() as s:

@@ -62,6 +62,21 @@ def hotline_line(ctx: Context, hotline: Any) -> str:
     return line
 
 
+def emergency_digest(ctx: Context) -> str:
+    """Every seeded country's emergency numbers, one line per number ("📞 911: Mexico,
+    Honduras, …"), for when the person's country is not known yet."""
+    from knowledge.api import hotlines, seeded_countries
+
+    by_number: dict[str, list[str]] = {}
+    with kb.session() as s:
+        for code in seeded_countries():
+            numbers = " / ".join(h.number for h in hotlines(s, code, purposes=["emergency"]))
+            if numbers:
+                by_number.setdefault(numbers, []).append(country_label(code, ctx.lang))
+    lines = [f"📞 {number}: {', '.join(sorted(names))}" for number, names in by_number.items()]
+    return ctx._("Emergency numbers:") + "\n" + "\n".join(lines)
+
+
 def answer_danger(ctx: Context, reply: Reply, kind: str, also: str | None = None) -> None:
     """Numbers first, then what the person can do, then the offer of a human. `also` is the
     danger the conversation showed before (its line stays among the numbers)."""
@@ -76,7 +91,7 @@ def answer_danger(ctx: Context, reply: Reply, kind: str, also: str | None = None
     else:
         intro = _("I am sorry this is happening to you. Violence is never your fault, and you "
                   "have the right to protection whatever your migration status.")
-    from knowledge.api import hotlines, seeded_countries
+    from knowledge.api import hotlines
 
     found = []
     if ctx.country:
@@ -90,14 +105,7 @@ def answer_danger(ctx: Context, reply: Reply, kind: str, also: str | None = None
     else:
         # Country unknown, or one we hold no numbers for (possibly a place the message only
         # mentioned): numbers must still come first, so list every emergency number we have.
-        with kb.session() as s:
-            general = []
-            # Every seeded country's emergency numbers when the user's country is not known.
-            for code in seeded_countries():
-                numbers = [h.number for h in hotlines(s, code, purposes=["emergency"])]
-                if numbers:
-                    general.append(f"{country_label(code, ctx.lang)}: {' / '.join(numbers)}")
-        reply.say(intro + "\n\n" + _("Emergency numbers:") + "\n" + "\n".join(general))
+        reply.say(intro + "\n\n" + emergency_digest(ctx))
         reply.say(_("Which country are you in now? Tell me and I will give you the exact numbers "
                     "and services there."))
         ctx.set("pending_intent", f"danger:{kind}")

@@ -94,3 +94,15 @@ async def test_a_death_threat_starts_danger_mode(knowledge_base: str) -> None:
     texts, _, events = await run_action(a.ActionAnswerTopic(), threat)
     assert slot_events(events)["danger"] == "violence"
     assert "911" in texts[0]
+
+
+async def test_danger_mode_without_a_country_still_puts_numbers_first(
+        knowledge_base: str) -> None:
+    follow = make_tracker("new_conversation", text="si llamo al 911 me piden papeles?",
+                          intent="ask_legal_status",
+                          slots={"danger": "emergency", "awaiting": "country",
+                                 "pending_intent": "danger:emergency"})
+    texts, _, _ = await run_action(a.ActionAnswerTopic(), follow)
+    assert texts[0].startswith(gettext_for("es")("Emergency numbers:"))
+    assert "911" in texts[0] and "112" in texts[0] and "190" in texts[0]
+    assert len(texts[0].splitlines()) < 12  # one line per number, not per country
