@@ -73,6 +73,28 @@ def render_service(ctx: Context, service: Any) -> str:
     return "\n".join(lines)
 
 
+#: Places whose visit carries the country's caveats (immigration enforcement at hospitals or
+#: schools, documents asked at the door): the rules' warnings for that domain come along.
+BEFORE_YOU_GO = {"health": "health", "education": "education"}
+
+
+def _warnings(ctx: Context, domain: str, limit: int = 2) -> list[str]:
+    import datetime as dt
+
+    from knowledge.api import Profile, evaluate
+
+    if not ctx.country:
+        return []
+    profile = Profile(country=ctx.country, nationality=ctx.nationality,
+                      migration_status=ctx.migration_status, situation=ctx.situation)
+    with kb.session() as s:
+        result = evaluate(s, profile, on=dt.date.today(), domains=[domain], lang=ctx.lang,
+                          with_contacts=False)
+    found = [w for e in result.entitlements if e.jurisdiction == ctx.country
+             for w in e.warnings or []]
+    return list(dict.fromkeys(found))[:limit]
+
+
 def referral_lines(ctx: Context, limit: int = 3) -> list[str]:
     """The most specific organisations that can answer what the knowledge base cannot:
     legal-aid services (the ombudsman among them), nearest first when a place is known."""
@@ -120,6 +142,8 @@ def answer_find_service(ctx: Context, reply: Reply) -> None:
     header = (_("Nearest services:") if near
               else _("Services in {country}:").format(country=where))
     reply.say(header + "\n\n" + "\n\n".join(render_service(ctx, i) for i in items))
+    if category in BEFORE_YOU_GO and (warnings := _warnings(ctx, BEFORE_YOU_GO[category])):
+        reply.say(_("Before you go:") + "\n" + "\n".join(f"⚠️ {w}" for w in warnings))
     if not near:
         reply.say(_("Share your location (📎 → Location) and I will list the nearest ones first. "
                     "Your location is used only for this search."))

@@ -76,3 +76,15 @@ async def test_hotline_answer_gives_whatsapp_and_notes(contacts: None) -> None:
     answer = "\n".join(texts)
     assert "800 000 0000" in answer
     assert "WhatsApp +52 55 0000 0000" in answer and "Intérpretes en 200 idiomas." in answer
+
+
+async def test_a_hospital_in_the_us_comes_with_what_enforcement_there_means(
+        knowledge_base: str) -> None:
+    import actions.actions as a
+    from tests.actions.conftest import make_tracker, run_action
+
+    tracker = make_tracker("in_us_english", text="where is a clinic?", intent="find_service",
+                           slots={"service_category": "health"})
+    texts, _, _ = await run_action(a.ActionFindService(), tracker)
+    before = next(t for t in texts if t.startswith("Before you go:"))
+    assert "20 January 2025" in before
