@@ -73,8 +73,18 @@ def test_stale_lists_unverified_facts(seeded_db) -> None:
     assert res.exit_code == 0, res.output
     items = json.loads(res.stdout)
     ids = {i["id"] for i in items}
-    assert "mx-trafficking-consejo-ciudadano" in ids      # never verified
-    assert "co-trafficking-018000522020" not in ids       # verified recently
+    from sqlalchemy import select
+
+    from knowledge import models as m
+
+    with seeded_db.engine.connect() as conn:
+        never = conn.scalars(select(m.Service.id).where(
+            m.Service.verified_on.is_(None), m.Service.status == "active",
+            m.Service.is_sample.is_(False))).all()
+        recent = conn.scalars(select(m.Hotline.id).where(
+            m.Hotline.verified_on.is_not(None), m.Hotline.status == "active")).all()
+    assert never and set(never) <= ids                    # never verified
+    assert recent and not set(recent) & ids               # verified recently
     assert not any(i["id"].startswith("sample-") for i in items)
 
 
