@@ -1,15 +1,17 @@
 """The person a question is about: where they are, nationality, status, age, sex, situation.
 
-Validation is strict so an impossible profile (age -1, an adult marked as a minor, an unknown
-country code) is an error that names the field, not a silent wrong answer.
+`Profile` is a frozen pydantic model. Validation is strict so an impossible profile (age -1,
+an adult marked as a minor, an unknown country code) is an error that names the field, not a
+silent wrong answer; every validation failure reaches callers as one `ProfileError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from knowledge.rules import MIGRATION_STATUSES, SITUATIONS
 
@@ -41,43 +43,101 @@ def check_country(code: Any, field_name: str) -> str:
     return code.upper()
 
 
-@dataclass(frozen=True)
-class Profile:
+def _one_of(field_name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is not None and value not in allowed:
+        raise ProfileError(field_name, f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def profile_error(exc: ValidationError) -> ProfileError:
+    """The `ProfileError` of the first problem pydantic found."""
+    err = exc.errors(include_url=False)[0]
+    original = (err.get("ctx") or {}).get("error")
+    if isinstance(original, ProfileError):
+        return original
+    name = str(err["loc"][0]) if err["loc"] else "(profile)"
+    message = {"extra_forbidden": f"unknown key (allowed: {', '.join(PROFILE_KEYS)})",
+               "missing": "is required"}.get(err["type"], err["msg"])
+    return ProfileError(name, message)
+
+
+class Profile(BaseModel):
     """Facts about a person's situation (never identity). Only `country` is required."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     country: str
     nationality: str | None = None
     migration_status: str | None = None
     age: int | None = None
     sex: str | None = None
-    situation: list[str] | tuple[str, ...] = field(default_factory=tuple)
+    situation: Sequence[str] = ()  # stored as a tuple without repeats
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "country", check_country(self.country, "country"))
-        if self.nationality is not None:
-            object.__setattr__(self, "nationality",
-                               check_country(self.nationality, "nationality"))
-        if self.migration_status is not None and self.migration_status not in MIGRATION_STATUSES:
-            raise ProfileError("migration_status", f"{self.migration_status!r} is not one of "
-                               f"{', '.join(MIGRATION_STATUSES)}")
-        if self.age is not None:
-            if isinstance(self.age, bool) or not isinstance(self.age, int):
-                raise ProfileError("age", f"{self.age!r} is not a whole number")
-            if not 0 <= self.age <= 130:
-                raise ProfileError("age", f"{self.age} is outside 0..130")
-        if self.sex is not None and self.sex not in SEXES:
-            raise ProfileError("sex", f"{self.sex!r} is not one of {', '.join(SEXES)}")
-        if isinstance(self.situation, str):
+    if not TYPE_CHECKING:  # type checkers keep the field-by-field signature pydantic gives
+
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                raise profile_error(exc) from None
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, value: Any) -> str:
+        if value in (None, ""):
+            raise ProfileError("country", "is required")
+        return check_country(value, "country")
+
+    @field_validator("nationality", mode="before")
+    @classmethod
+    def _nationality(cls, value: Any) -> str | None:
+        return None if value is None else check_country(value, "nationality")
+
+    @field_validator("age", mode="before")
+    @classmethod
+    def _age(cls, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ProfileError("age", f"{value!r} is not a whole number")
+        if not 0 <= value <= 130:
+            raise ProfileError("age", f"{value} is outside 0..130")
+        return value
+
+    @field_validator("migration_status")
+    @classmethod
+    def _status(cls, value: str | None) -> str | None:
+        return _one_of("migration_status", value, MIGRATION_STATUSES)
+
+    @field_validator("sex")
+    @classmethod
+    def _sex(cls, value: str | None) -> str | None:
+        return _one_of("sex", value, SEXES)
+
+    @field_validator("situation", mode="before")
+    @classmethod
+    def _situation_is_a_list(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, str) or not isinstance(value, Iterable):
             raise ProfileError("situation", "must be a list")
-        for s in self.situation:
-            if s not in SITUATIONS:
-                raise ProfileError("situation", f"{s!r} is not one of {', '.join(SITUATIONS)}")
+        return tuple(value)
+
+    @field_validator("situation")
+    @classmethod
+    def _situation(cls, value: Sequence[str]) -> tuple[str, ...]:
+        for s in value:
+            _one_of("situation", s, SITUATIONS)
+        return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
         minor_flags = {"minor", "unaccompanied_minor"} & set(self.situation)
         if minor_flags and self.age is not None and self.age >= 18:
             raise ProfileError("situation", f"{sorted(minor_flags)[0]} with age {self.age}")
         if "pregnant" in self.situation and self.sex == "male":
             raise ProfileError("situation", "pregnant with sex male")
-        object.__setattr__(self, "situation", tuple(dict.fromkeys(self.situation)))
+        return self
 
     @property
     def status(self) -> str:
@@ -93,19 +153,12 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        """A profile from JSON-like data (unknown keys and a missing country are errors)."""
         if not isinstance(data, Mapping):
             raise ProfileError("(profile)", "must be a JSON object")
-        unknown = set(data) - set(PROFILE_KEYS)
-        if unknown:
-            raise ProfileError(sorted(unknown)[0],
-                               f"unknown key (allowed: {', '.join(PROFILE_KEYS)})")
-        if "country" not in data or data["country"] in (None, ""):
-            raise ProfileError("country", "is required")
-        return cls(country=data["country"], nationality=data.get("nationality"),
-                   migration_status=data.get("migration_status"), age=data.get("age"),
-                   sex=data.get("sex"), situation=list(data.get("situation") or ()))
+        return cls(**{str(k): v for k, v in data.items()})
 
     def to_dict(self) -> dict[str, Any]:
-        return {"country": self.country, "nationality": self.nationality,
-                "migration_status": self.migration_status, "age": self.age, "sex": self.sex,
-                "situation": list(self.situation)}
+        data = self.model_dump()
+        data["situation"] = list(self.situation)
+        return data
