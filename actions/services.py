@@ -152,6 +152,18 @@ def answer_find_service(ctx: Context, reply: Reply) -> None:
     ctx.set("topic", "find_service")
 
 
+def in_their_city_first(ctx: Context, items: list[Any]) -> list[Any]:
+    """The person's city's entries first (a city named in a message or shared as a place),
+    the rest in their own order."""
+    from knowledge.search import fold
+
+    place = ctx.metadata.get("location") or ctx.slot("location") or {}
+    city = place.get("city") if isinstance(place, dict) else None
+    if not city:
+        return items
+    return sorted(items, key=lambda c: fold(c.city or "") != fold(str(city)))
+
+
 def answer_consular(ctx: Context, reply: Reply) -> None:
     _ = ctx._
     if not ctx.country:
@@ -166,6 +178,7 @@ def answer_consular(ctx: Context, reply: Reply) -> None:
 
     with kb.session() as s:
         found = consulates(s, nationality=ctx.nationality, country=ctx.country)
+    found = in_their_city_first(ctx, found)
     home = country_label(ctx.nationality, ctx.lang)
     where = country_label(ctx.country, ctx.lang)
     if not found:

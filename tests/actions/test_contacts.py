@@ -88,3 +88,17 @@ async def test_a_hospital_in_the_us_comes_with_what_enforcement_there_means(
     texts, _, _ = await run_action(a.ActionFindService(), tracker)
     before = next(t for t in texts if t.startswith("Before you go:"))
     assert "20 January 2025" in before
+
+
+async def test_the_consulate_in_the_persons_city_comes_first(knowledge_base: str) -> None:
+    import actions.actions as a
+    from tests.actions.conftest import make_tracker, run_action
+
+    for city in ("Dallas", "Chicago"):
+        tracker = make_tracker("in_us_english", text="where is my consulate?",
+                               intent="ask_consular_help",
+                               slots={"nationality": "MX", "location": {
+                                   "lat": 0.0, "lon": 0.0, "city": city, "country": "US"}})
+        texts, _, _ = await run_action(a.ActionConsularHelp(), tracker)
+        listing = next(t for t in texts if "🏛️" in t)
+        assert listing.split("🏛️")[1].strip().startswith(city), listing[:200]
