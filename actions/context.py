@@ -24,6 +24,14 @@ SITUATIONS = {
 STATUSES = {"regular", "irregular", "asylum_seeker", "refugee", "unknown"}
 #: The situation a kind of danger the conversation showed implies for the entitlement rules.
 VICTIM_OF = {"trafficking": "trafficking_victim", "violence": "violence_victim"}
+#: Whom a question can be about besides the person writing: the `subject` values the NLU gives
+#: (bot/helpline_nlu/data/subject.yaml). `SELF` means the person writing.
+RELATIONS = {
+    "brother", "sister", "husband", "wife", "partner", "boyfriend", "girlfriend", "son",
+    "daughter", "child", "children", "mother", "father", "parents", "cousin", "uncle", "aunt",
+    "nephew", "niece", "friend", "grandmother", "grandfather", "relative",
+}
+SELF = "self"
 
 
 def _entity_values(message: dict[str, Any], name: str) -> list[str]:
@@ -89,7 +97,31 @@ class Context:
         ctx = cls(tracker=tracker, lang=lang, save_language=save, _=gettext_for(lang))
         if save and tracker.get_slot("language") != lang:
             ctx.events.append(SlotSet("language", lang))
+        ctx.settle_location()
         return ctx
+
+    def settle_location(self) -> None:
+        """Fit the `location` slot to the conversation's country.
+
+        The NLU gives a shared city name ("Valencia", "Santiago") as {city, candidates}; once
+        the country is known (from this message or an earlier one) the candidate in it becomes
+        the location. A city the NLU placed in another country than the one the person is now
+        in ("estaba en Houston... ahora estoy en México") no longer says where they are.
+        A location shared from the phone ({lat, lon} only) is kept as it is."""
+        location = self.slot("location")
+        if not isinstance(location, dict):
+            return
+        country = self.country
+        if "candidates" in location:
+            picked = next((c for c in location.get("candidates") or []
+                           if isinstance(c, dict) and country
+                           and str(c.get("country") or "").upper() == country), None)
+            if picked is not None:
+                self.set("location", dict(picked))
+            return
+        placed_in = location.get("country")
+        if placed_in and country and str(placed_in).upper() != country:
+            self.set("location", None)
 
     @property
     def text(self) -> str:
@@ -123,6 +155,23 @@ class Context:
     def nationality(self) -> str | None:
         value = self.slot("nationality")
         return str(value).upper() if value else None
+
+    @property
+    def subject(self) -> str | None:
+        """Whom the question is about when it is not the person writing: the relation the NLU
+        found ("brother", "wife", "son"...), or None. While it is set, `country` is where that
+        person is and `nationality` theirs, so an answer can say it is about them ("your
+        brother") and speak of them in the third person."""
+        value = self.slot("subject")
+        return str(value) if value in RELATIONS else None
+
+    @property
+    def city(self) -> str | None:
+        """The city the NLU recognised where the person (or the subject) is, when settled."""
+        location = self.slot("location")
+        if isinstance(location, dict) and "candidates" not in location and location.get("city"):
+            return str(location["city"])
+        return None
 
     @property
     def migration_status(self) -> str:

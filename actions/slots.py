@@ -15,7 +15,7 @@ from typing import Any
 from babel import Locale
 from rasa_sdk.events import SlotSet
 
-from actions.context import SITUATIONS, STATUSES, Context
+from actions.context import RELATIONS, SELF, SITUATIONS, STATUSES, Context
 from actions.replies import Reply
 from helpline.i18n import LANGUAGES
 
@@ -47,6 +47,23 @@ def _situations(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v in SITUATIONS for v in value)
 
 
+def _point(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    lat, lon = value.get("lat"), value.get("lon")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon)):
+        return False
+    return bool(-90 <= float(lat) <= 90 and -180 <= float(lon) <= 180)  # type: ignore[arg-type]
+
+
+def _location(value: Any) -> bool:
+    """{lat, lon[, city, country]} or a shared city name's {city, candidates: [points]}."""
+    if isinstance(value, dict) and "candidates" in value:
+        candidates = value["candidates"]
+        return isinstance(candidates, list) and all(_point(c) for c in candidates)
+    return _point(value)
+
+
 VALIDATORS: dict[str, Callable[[Any], bool]] = {
     "country": _country,
     "nationality": _country,
@@ -54,6 +71,8 @@ VALIDATORS: dict[str, Callable[[Any], bool]] = {
     "migration_status": _one_of(STATUSES),
     "situation": _situations,
     "service_category": _one_of(SERVICE_CATEGORIES),
+    "subject": _one_of(RELATIONS | {SELF}),
+    "location": _location,
 }
 
 

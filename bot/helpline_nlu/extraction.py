@@ -14,8 +14,12 @@ ENTITY_NAMES = (
     "migration_status",
     "situation",
     "service_category",
+    "location",
+    "subject",
 )
-"""The entities of the conversation contract this package extracts."""
+"""The entities this package extracts: the conversation contract's, plus `location` (a city's
+coordinates, or the candidates of a shared city name) and `subject` (whom the message is about:
+a relation such as "brother", or "self")."""
 
 
 def extract_entities(text: str, matcher: Optional[LexiconMatcher] = None) -> List[Dict[str, Any]]:

@@ -43,6 +43,8 @@ ARRAYS_FILE = "intent_model.npz"
 VOCABULARY_FILE = "intent_vocabulary.json"
 BLOCKS = ("char", "word", "cue")
 _ENTITY_VALUES = frozenset({"situation", "service_category", "migration_status"})
+_NOT_CUES = frozenset({"location", "subject"})
+"""Entities that say nothing about the intent (a place's coordinates, whom it is about)."""
 
 
 def _entity_tokens(text: str) -> list[str]:
@@ -51,6 +53,8 @@ def _entity_tokens(text: str) -> list[str]:
 
     tokens = []
     for entity in extract_entities(text, _matcher()):
+        if entity["entity"] in _NOT_CUES:
+            continue
         tokens.append(f"ent_{entity['entity']}")
         if entity["entity"] in _ENTITY_VALUES:
             tokens.append(f"ent_{entity['entity']}_{entity['value']}")

@@ -1,4 +1,11 @@
-"""Loads the entity lexicons (YAML data files and Babel's CLDR names) into match patterns."""
+"""Loads the entity lexicons (YAML data files and Babel's CLDR names) into match patterns.
+
+The gazetteer (`cities.yaml`) gives each city or region two patterns on the same span: its
+country (label `country`, as a country name) and the place itself (label `city`, value a place
+id such as "PE:Lima" whose coordinates are in `Lexicon.places`). Names that several countries
+share give a `shared_city` pattern instead (value: the folded name, candidates in
+`Lexicon.shared`), resolved by `helpline_nlu.resolve` from the rest of the message.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,9 @@ CLDR_LANGUAGES: Tuple[str, ...] = ("es", "en", "pt", "fr")
 # Pattern labels.
 COUNTRY = "country"
 COUNTRY_AFTER_CUE = "country_after_cue"  # capitalised-only names written in lower case
+CITY = "city"  # a gazetteer place (value: place id); always on the span of its country name
+SHARED_CITY = "shared_city"  # a name several countries' places share (value: folded name)
+SHARED_AFTER_CUE = "shared_after_cue"  # the same, capitalised-only names in lower case
 DEMONYM = "demonym"
 LANGUAGE = "language"
 MIGRATION_STATUS = "migration_status"
@@ -37,6 +47,12 @@ CUE_OTHER_PERSON = "cue_other_person"
 CUE_ORIGIN_AT_START = "cue_origin_at_start"
 ALONE_HINT = "alone_hint"
 BLOCKER = "blocker"
+CUE_ORIGIN_THIRD = "cue_origin_third"  # "he is from", "es de": someone else's origin
+CUE_RESIDENCE_THIRD = "cue_residence_third"  # "he is in", "está detenido en"
+CUE_DOCUMENT = "cue_document"  # "criminal record", "cédula": a country is the document's
+CUE_COMPANY = "cue_company"  # "con", "with": the relation that follows is company
+CUE_SELF = "cue_self"  # "y yo", "what about me": the question is the speaker's again
+RELATION = "relation"  # "mi hermano", "my wife" (value: the relation)
 
 NAME_LABELS: FrozenSet[str] = frozenset({COUNTRY, DEMONYM, LANGUAGE})
 PLACE_LABELS: FrozenSet[str] = frozenset({COUNTRY, COUNTRY_AFTER_CUE})
@@ -83,6 +99,18 @@ class AgeRules:
 
 
 @dataclasses.dataclass(frozen=True)
+class Place:
+    """A city or region of the gazetteer; `lat`/`lon` are its centre (None for big regions)."""
+
+    id: str
+    country: str
+    name: str
+    kind: str
+    lat: Optional[float]
+    lon: Optional[float]
+
+
+@dataclasses.dataclass(frozen=True)
 class Lexicon:
     """Everything the extractor matches, built once per process."""
 
@@ -92,6 +120,14 @@ class Lexicon:
     negators: FrozenSet[str]
     language_needs_cue: FrozenSet[str]
     age: AgeRules
+    places: Mapping[str, Place] = dataclasses.field(default_factory=dict)
+    shared: Mapping[str, Tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    place_needs_cue: FrozenSet[str] = frozenset()
+    first_person: FrozenSet[str] = frozenset()
+    speaker_words: FrozenSet[str] = frozenset()
+    locatives: FrozenSet[str] = frozenset()
+    place_answer_words: FrozenSet[str] = frozenset()
+    identity_verbs: FrozenSet[str] = frozenset()
 
 
 def load_yaml(name: str) -> Any:
@@ -164,23 +200,109 @@ def _cldr_language_names() -> Dict[str, Set[str]]:
     return names
 
 
-def _country_patterns() -> List[Pattern]:
+def _country_names() -> Tuple[Dict[str, Set[str]], Set[str], Set[str]]:
+    """ISO code -> country names (CLDR and countries.yaml), the folded case-sensitive names
+    and the folded excluded names."""
     data = load_yaml("countries.yaml")
     cased = {fold(n) for n in data.get("case_sensitive", [])}
     excluded = {fold(n) for n in data.get("excluded", [])}
     names = cldr_country_names(data.get("remap", {}))
     for code, per_language in (data.get("names") or {}).items():
         names.setdefault(code, set()).update(_flatten(per_language))
+    return names, cased, excluded
+
+
+def load_gazetteer() -> Tuple[Dict[str, Place], Dict[str, List[Tuple[str, str]]]]:
+    """Places by id, and folded name -> [(name as written, place id)] in file order."""
+    data = load_yaml("cities.yaml")
+    places: Dict[str, Place] = {}
+    names: Dict[str, List[Tuple[str, str]]] = {}
+    for section, kind in (("cities", "city"), ("regions", "region")):
+        for code, entries in (data.get(section) or {}).items():
+            for name, spec in (entries or {}).items():
+                spec = spec or {}
+                at = spec.get("at")
+                if at is not None and (len(at) != 2 or not all(isinstance(v, (int, float)) for v in at)):
+                    raise ValueError(f"cities.yaml: {code} {name}: `at` must be [lat, lon]")
+                place_id = f"{code}:{name}"
+                places[place_id] = Place(
+                    place_id, code, name, kind,
+                    float(at[0]) if at else None, float(at[1]) if at else None,
+                )
+                for raw in [name, *_flatten({name: spec.get("also") or []})]:
+                    names.setdefault(fold(raw), []).append((raw, place_id))
+    return places, names
+
+
+def _gazetteer_patterns(
+    places: Mapping[str, Place],
+    names: Mapping[str, List[Tuple[str, str]]],
+    country_names: Mapping[str, Set[str]],
+    cased: Set[str],
+    needs_cue: Set[str],
+    prefer: Mapping[str, str],
+) -> Tuple[List[Pattern], Dict[str, Tuple[str, ...]]]:
+    """Country + city patterns for names one country's places hold; shared-name patterns
+    for the others (and for a preferred default, both)."""
+    owners: Dict[str, Set[str]] = {}  # folded country name -> codes
+    for code, country_names_of in country_names.items():
+        for name in country_names_of:
+            owners.setdefault(fold(name), set()).add(code)
+    patterns: List[Pattern] = []
+    shared: Dict[str, Tuple[str, ...]] = {}
+    for folded, entries in names.items():
+        by_country: Dict[str, str] = {}
+        for _, place_id in entries:
+            by_country.setdefault(places[place_id].country, place_id)
+        other_country = owners.get(folded, set()) - set(by_country)
+        default = prefer.get(folded)
+        if len(by_country) == 1 and not other_country:
+            default = next(iter(by_country))
+        elif len(by_country) > 1 or other_country:
+            shared[folded] = tuple(by_country.values())
+        for raw, place_id in entries:
+            if place_id not in by_country.values():
+                continue  # a second place of one country under the same name: the first counts
+            if folded in shared:
+                patterns.extend(_shared_patterns(folded, raw, cased, needs_cue))
+            if default == places[place_id].country:
+                patterns.extend(_place_patterns(places[place_id], raw, cased, needs_cue))
+    return patterns, shared
+
+
+def _place_patterns(place: Place, raw: str, cased: Set[str], needs_cue: Set[str]) -> List[Pattern]:
+    folded = fold(raw)
+    if folded in needs_cue:
+        return [Pattern(COUNTRY_AFTER_CUE, place.country, raw, FOLDED), Pattern(CITY, place.id, raw, FOLDED)]
+    out = _name_patterns(COUNTRY, place.country, raw, cased)
+    out += [Pattern(CITY, place.id, p.phrase, p.mode if p.mode == PHONETIC else FOLDED) for p in out]
+    return out
+
+
+def _shared_patterns(folded: str, raw: str, cased: Set[str], needs_cue: Set[str]) -> List[Pattern]:
+    if folded in needs_cue:
+        return [Pattern(SHARED_AFTER_CUE, folded, raw, FOLDED)]
+    if folded in cased:
+        return [Pattern(SHARED_CITY, folded, raw, CASED), Pattern(SHARED_AFTER_CUE, folded, raw, FOLDED)]
+    return [Pattern(SHARED_CITY, folded, raw, FOLDED)]
+
+
+def _country_patterns() -> Tuple[List[Pattern], Dict[str, Place], Dict[str, Tuple[str, ...]], FrozenSet[str]]:
+    """Country names and gazetteer places: patterns, places by id, shared names, and the
+    folded names that count only after a place word."""
+    names, cased, excluded = _country_names()
     cities = load_yaml("cities.yaml")
     cased |= {fold(n) for n in cities.get("case_sensitive", [])}
-    for code, city_names in cities["cities"].items():
-        names.setdefault(code, set()).update(_flatten({code: city_names}))
+    needs_cue = {fold(n) for n in cities.get("needs_cue", [])}
+    prefer = {fold(k): v for k, v in (cities.get("prefer") or {}).items()}
+    places, place_names = load_gazetteer()
     patterns: List[Pattern] = []
     for code, country_names in sorted(names.items()):
         for name in sorted(country_names):
             if fold(name) not in excluded:
                 patterns.extend(_name_patterns(COUNTRY, code, name, cased))
-    return patterns
+    place_patterns, shared = _gazetteer_patterns(places, place_names, names, cased, needs_cue, prefer)
+    return patterns + place_patterns, places, shared, frozenset(needs_cue)
 
 
 def _demonym_patterns() -> List[Pattern]:
@@ -237,26 +359,43 @@ def _age_rules() -> AgeRules:
     )
 
 
+def _relation_patterns() -> List[Pattern]:
+    patterns: List[Pattern] = []
+    for value, per_language in load_yaml("subject.yaml")["values"].items():
+        for raw in _flatten(per_language):
+            phrase, mode = _phrase_mode(raw)
+            patterns.append(Pattern(RELATION, value, phrase, mode))
+    return patterns
+
+
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
     """Builds the full lexicon from the data files and Babel (cached per process)."""
     cues = load_yaml("cues.yaml")
     situation = load_yaml("situation.yaml")
     languages = load_yaml("language.yaml")
+    subject = load_yaml("subject.yaml")
+    country_patterns, places, shared, place_needs_cue = _country_patterns()
     patterns: List[Pattern] = []
-    patterns += _country_patterns()
+    patterns += country_patterns
     patterns += _demonym_patterns()
     for label in CATEGORY_FILES:
         patterns += _category_patterns(label)
     patterns += _plain_patterns(CUE_ORIGIN, _flatten(cues["origin"]))
     patterns += _plain_patterns(CUE_RESIDENCE, _flatten(cues["residence"]))
+    patterns += _plain_patterns(CUE_ORIGIN_THIRD, _flatten(cues["origin_third"]))
+    patterns += _plain_patterns(CUE_RESIDENCE_THIRD, _flatten(cues["residence_third"]))
     patterns += _plain_patterns(CUE_IDENTITY, _flatten(cues["identity"]))
     patterns += _plain_patterns(CUE_DESTINATION, _flatten(cues["destination"]))
     patterns += _plain_patterns(CUE_OTHER_PERSON, _flatten(cues["other_person"]))
+    patterns += _plain_patterns(CUE_DOCUMENT, _flatten(cues["documents"]))
     patterns += _plain_patterns(CUE_ORIGIN_AT_START, _flatten({"": cues["origin_at_start"]}))
     patterns += _plain_patterns(CUE_LANGUAGE, _flatten(languages["language_cues"]))
     patterns += _plain_patterns(BLOCKER, _flatten({"": cues["blockers"]}))
     patterns += _plain_patterns(ALONE_HINT, _flatten(situation["alone_hints"]))
+    patterns += _plain_patterns(CUE_COMPANY, _flatten(subject["company"]))
+    patterns += _plain_patterns(CUE_SELF, _flatten(subject["self"]))
+    patterns += _relation_patterns()
     return Lexicon(
         patterns=tuple(dict.fromkeys(patterns)),
         joiners=_fold_set(cues["joiners"]),
@@ -264,4 +403,12 @@ def load_lexicon() -> Lexicon:
         negators=_fold_set(_flatten(cues["negators"])),
         language_needs_cue=_fold_set(languages["needs_cue"]),
         age=_age_rules(),
+        places=places,
+        shared=shared,
+        place_needs_cue=place_needs_cue,
+        first_person=_fold_set(_flatten(cues["first_person"])),
+        speaker_words=_fold_set(_flatten(subject["speaker_words"])),
+        locatives=_fold_set(cues["locatives"]),
+        place_answer_words=_fold_set(_flatten(cues["place_answer_words"])),
+        identity_verbs=_fold_set(_flatten(subject["identity_verbs"])),
     )

@@ -22,10 +22,27 @@ Rules, in order:
 5. A `regular` status after a negation is `irregular`; a negated situation is dropped.
 6. A stated age under 18 is situation `minor`; `minor` with "alone" words, or next to
    an explicit unaccompanied phrase, becomes `unaccompanied_minor`.
+7. A city or region of the gazetteer is a country name with a place: when it takes the role
+   `country` it also gives `location` {lat, lon, city, country} (one per message: the last
+   city, else the last region with a centre). Capitalised-only city names in lower case also
+   count after "en"/"in"/"nan" or as the whole answer ("lima", "en lima, peru"). A name that
+   several countries share resolves to the country named right after it ("Valencia, España",
+   "Valencia, Carabobo") or named as residence in the message; else to its `prefer`
+   default; else, as `country`, it gives `location` {city, candidates} that the action server
+   resolves with the conversation's country, and no `country`.
+8. A country name or demonym next to a document word ("my Brazilian criminal record",
+   "cédula venezolana") gives nothing: the document is the subject, not the person.
+9. A relation ("mi hermano", "my wife") in subject position gives `subject` (the relation):
+   then cues in the first person ("estoy en", "soy de") give nothing, and third-person cues
+   ("está detenido en", "he is from") give that person's `country` and `nationality`.
+   Without a relation, a third-person origin ("mi esposo es de Colombia") gives nothing, and a
+   first-person place or a "what about me" gives `subject` `self`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc
@@ -48,6 +65,12 @@ _CUE_LABELS = frozenset(
     {
         lx.CUE_ORIGIN,
         lx.CUE_RESIDENCE,
+        lx.CUE_ORIGIN_THIRD,
+        lx.CUE_RESIDENCE_THIRD,
+        lx.CUE_DOCUMENT,
+        lx.CUE_COMPANY,
+        lx.CUE_SELF,
+        lx.RELATION,
         lx.CUE_DESTINATION,
         lx.CUE_OTHER_PERSON,
         lx.CUE_ORIGIN_AT_START,
@@ -56,7 +79,20 @@ _CUE_LABELS = frozenset(
         lx.ALONE_HINT,
     }
 )
-_PLACE_CUES = (lx.CUE_ORIGIN, lx.CUE_RESIDENCE, lx.CUE_DESTINATION)
+_PLACE_CUES = (
+    lx.CUE_ORIGIN,
+    lx.CUE_RESIDENCE,
+    lx.CUE_DESTINATION,
+    lx.CUE_ORIGIN_THIRD,
+    lx.CUE_RESIDENCE_THIRD,
+)
+_PLACE_LABELS = (lx.COUNTRY, lx.DEMONYM, lx.SHARED_CITY)
+_ADJACENT_GAP = frozenset({",", "(", ")", "-", "/", "de", "del", "en", "in", "em", "no", "na", "du"})
+"""Words allowed between a shared city name and the country or region that settles it."""
+_DOCUMENT_GAP = frozenset({"de", "del", "from", "of", "do", "da", "du", "d", "the", "el", "la", "nan"})
+_ORIGIN_WORDS = frozenset({"de", "del", "from", "do", "da", "du", "d", "soti"})
+RELATION_WINDOW = 3
+"""Words after a relation searched for a sign that it acts on the speaker."""
 _PRIORITY = {
     (lx.BLOCKER, None): 5,
     (lx.MIGRATION_STATUS, "unknown"): 3,
@@ -70,12 +106,18 @@ _PUNCTUATION = frozenset(".,;:!?")
 Entity = Dict[str, Any]
 
 DESTINATION = "destination"
+NONE = "none"
 _ROLES = {
     lx.CUE_ORIGIN: "nationality",
     lx.CUE_ORIGIN_AT_START: "nationality",
     lx.CUE_RESIDENCE: "country",
     lx.CUE_DESTINATION: DESTINATION,
+    lx.CUE_ORIGIN_THIRD: "nationality",
+    lx.CUE_RESIDENCE_THIRD: "country",
 }
+LOCATION = "location"
+SUBJECT = "subject"
+SELF = "self"
 
 
 def _rank(group: Sequence[Hit]) -> Tuple[int, int, int, int]:
@@ -140,7 +182,11 @@ class _Context:
     def place_cue_before(self, tok_start: int) -> Optional[Hit]:
         """The origin, residence or destination cue a country name at `tok_start` follows."""
         found = [
-            self.cue_before(tok_start, [lx.CUE_ORIGIN, lx.CUE_RESIDENCE], CUE_WINDOW),
+            self.cue_before(
+                tok_start,
+                [lx.CUE_ORIGIN, lx.CUE_RESIDENCE, lx.CUE_ORIGIN_THIRD, lx.CUE_RESIDENCE_THIRD],
+                CUE_WINDOW,
+            ),
             self.cue_before(tok_start, [lx.CUE_DESTINATION], DESTINATION_WINDOW),
         ]
         opening = self.cue_before(tok_start, [lx.CUE_ORIGIN_AT_START], 0)
@@ -151,6 +197,50 @@ class _Context:
 
     def identity_before(self, tok_start: int) -> bool:
         return self.cue_before(tok_start, [lx.CUE_IDENTITY, lx.CUE_ORIGIN], 0) is not None
+
+    def first_person(self, cue: Optional[Hit]) -> bool:
+        """Whether a cue speaks in the first person ("estoy en", "I'm from", "m soti")."""
+        if cue is None:
+            return False
+        return any(w in self.lexicon.first_person for w in self.words[cue.tok_start : cue.tok_end])
+
+    def document_next_to(self, tok_start: int, tok_end: int) -> bool:
+        """A document word right before (or "de"/"from" before) or right after a name."""
+        for cue in self.cues:
+            if cue.label != lx.CUE_DOCUMENT:
+                continue
+            if cue.tok_start == tok_end:  # "Brazilian criminal record", "Chilean ID"
+                return True
+            if cue.tok_end <= tok_start and all(
+                w in _DOCUMENT_GAP for w in self.gap(cue.tok_end, tok_start)
+            ) and tok_start - cue.tok_end <= 2:
+                return True  # "cédula venezolana", "antecedentes penales de Brasil"
+        return False
+
+    def weak_place_allowed(self, hit: Hit) -> bool:
+        """A capitalised-only (or cue-only) place name as written here still counts."""
+        if self.cue_before(hit.tok_start, _PLACE_CUES, 1) is not None:
+            return True
+        if self.cue_before(hit.tok_start, [lx.CUE_ORIGIN_AT_START], 0) is not None and hit.tok_start == 1:
+            return True  # "de lima", "from tapachula"
+        name = " ".join(self.words[hit.tok_start : hit.tok_end])
+        if name in self.lexicon.place_needs_cue:
+            return False
+        if hit.length == 1 and hit.tok_start > 0 and self.words[hit.tok_start - 1] in self.lexicon.locatives:
+            return True  # "en lima", "in houston"
+        return self.only_places_and(hit)
+
+    def only_places_and(self, hit: Hit) -> bool:
+        """The message is just place names and answer words ("lima", "hola, lima peru")."""
+        taken = set(range(hit.tok_start, hit.tok_end))
+        for start, end in self.places:
+            taken |= set(range(start, end))
+        for i, word in enumerate(self.words):
+            if i in taken or word in _PUNCTUATION or not word.strip():
+                continue
+            if word not in self.lexicon.place_answer_words:
+                return False
+        return True
 
     def language_allowed(self, hit: Hit) -> bool:
         """A language name that is also a demonym counts only after "en", "hablo", "an"..."""
@@ -168,25 +258,141 @@ class _Context:
         return False
 
 
-def _entity(name: str, value: str, start: int, end: int) -> Entity:
+def _entity(name: str, value: Any, start: int, end: int) -> Entity:
     return {"entity": name, "start": start, "end": end, "value": value}
 
 
+def _relation_spans(ctx: _Context) -> List[Hit]:
+    """Relation hits, longest first where they overlap, in text order."""
+    chosen: List[Hit] = []
+    taken: set = set()
+    relations = [c for c in ctx.cues if c.label == lx.RELATION]
+    for hit in sorted(relations, key=lambda h: (-h.length, h.tok_start)):
+        tokens = set(range(hit.tok_start, hit.tok_end))
+        if tokens & taken:
+            continue
+        taken |= tokens
+        chosen.append(hit)
+    return sorted(chosen, key=lambda h: h.tok_start)
+
+
+def _subject(groups: Sequence[List[Hit]], ctx: _Context) -> Optional[Hit]:
+    """The relation the message is about ("mi hermano fue detenido"), if any (rule 9)."""
+    if any(c.label == lx.CUE_SELF for c in ctx.cues):
+        return None
+    demonym_starts = {g[0].tok_start for g in groups if any(h.label == lx.DEMONYM for h in g)}
+    place_starts = {g[0].tok_start for g in groups if any(h.label in _PLACE_LABELS for h in g)}
+    company = False
+    previous_end: Optional[int] = None
+    for rel in _relation_spans(ctx):
+        joined = previous_end is not None and all(
+            w in ctx.lexicon.joiners for w in ctx.gap(previous_end, rel.tok_start)
+        )
+        company = (joined and company) or any(
+            c.label == lx.CUE_COMPANY and c.tok_end == rel.tok_start for c in ctx.cues
+        )
+        previous_end = rel.tok_end
+        if company:
+            continue
+        after: List[str] = []
+        for word in ctx.words[rel.tok_end : rel.tok_end + RELATION_WINDOW]:
+            if word in _PUNCTUATION or word in ctx.lexicon.breakers:
+                break
+            after.append(word)
+        if any(w in ctx.lexicon.speaker_words for w in after):
+            continue  # "mi esposo me pega": the speaker's question
+        if after and after[0] in ctx.lexicon.identity_verbs and (
+            rel.tok_end + 1 in demonym_starts
+            or (len(after) > 1 and after[1] in _ORIGIN_WORDS and rel.tok_end + 2 in place_starts)
+        ):
+            continue  # "mi esposo es peruano", "mi esposo es de Colombia"
+        return rel
+    return None
+
+
+def _shared_resolution(
+    groups: Sequence[List[Hit]], ctx: _Context
+) -> Dict[int, Optional[str]]:
+    """Group index -> the place id a shared city name resolves to in this message (rule 7)."""
+    out: Dict[int, Optional[str]] = {}
+    for index, group in enumerate(groups):
+        shared = _best(group, lx.SHARED_CITY) or _best(group, lx.SHARED_AFTER_CUE)
+        if shared is None or shared.value is None:
+            continue
+        candidates = {ctx.lexicon.places[i].country: i for i in ctx.lexicon.shared[shared.value]}
+        found: Optional[str] = None
+        for other in groups[index + 1 :]:  # "Valencia, España", "Valencia (Carabobo)"
+            if not all(w in _ADJACENT_GAP for w in ctx.gap(group[0].tok_end, other[0].tok_start)):
+                break
+            code = _country_of(other)
+            if code in candidates:
+                found = candidates[code]
+            break
+        weak = shared.label == lx.SHARED_AFTER_CUE and _best(group, lx.SHARED_CITY) is None
+        if found is None and weak and not ctx.weak_place_allowed(shared):
+            continue  # "la paz", "david" as ordinary words
+        if found is None:
+            for other in groups:  # "estoy en España, en Valencia"
+                if other is group:
+                    continue
+                code = _country_of(other)
+                cue = ctx.place_cue_before(other[0].tok_start)
+                residence = (lx.CUE_RESIDENCE, lx.CUE_RESIDENCE_THIRD)
+                if code in candidates and cue is not None and cue.label in residence:
+                    found = candidates[code]
+                    break
+        out[index] = found
+    return out
+
+
+def _country_of(group: Sequence[Hit]) -> Optional[str]:
+    hit = _best(group, lx.COUNTRY)
+    return hit.value if hit is not None else None
+
+
+def _location_value(place: lx.Place) -> Dict[str, Any]:
+    return {"lat": place.lat, "lon": place.lon, "city": place.name, "country": place.country}
+
+
+def _candidates_value(ids: Sequence[str], lexicon: Lexicon) -> Dict[str, Any]:
+    """A shared name not settled by the message: every place it may be."""
+    places = [lexicon.places[i] for i in ids]
+    return {
+        "city": places[0].name,
+        "candidates": [_location_value(p) for p in places if p.lat is not None],
+    }
+
+
 def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
-    """`country` and `nationality` from country names and demonyms; also `language`."""
+    """`country` and `nationality` from country names, cities and demonyms; `location` from
+    cities; `subject` from relations; also `language`."""
     out: List[Entity] = []
     previous: Optional[Tuple[Hit, str]] = None  # last country name and its role
     ctx.places = [
-        (g[0].tok_start, g[0].tok_end)
-        for g in groups
-        if any(h.label in (lx.COUNTRY, lx.DEMONYM) for h in g)
+        (g[0].tok_start, g[0].tok_end) for g in groups if any(h.label in _PLACE_LABELS for h in g)
     ]
-    for all_hits in groups:
+    subject = _subject(groups, ctx)
+    shared = _shared_resolution(groups, ctx)
+    locations: List[Tuple[bool, Entity]] = []  # (is a city, entity) of places in the role country
+    first_person_place: Optional[Hit] = None  # the first-person cue of a place or origin
+    for index, all_hits in enumerate(groups):
         group = [h for h in all_hits if h.mode != lx.PHONETIC] or all_hits  # exact spelling first
         country = _best(group, lx.COUNTRY)
         weak = _best(group, lx.COUNTRY_AFTER_CUE)
-        if country is None and weak and ctx.cue_before(weak.tok_start, _PLACE_CUES, 1):
-            country = weak  # "estoy en usa", "vivo en lima"
+        if country is None and weak and ctx.weak_place_allowed(weak):
+            country = weak  # "estoy en usa", "vivo en lima", "lima"
+        city = _best(all_hits, lx.CITY) if country is not None else None
+        unresolved: Optional[Hit] = None
+        if index in shared:
+            place_id = shared[index]
+            shared_hit = _best(all_hits, lx.SHARED_CITY) or _best(all_hits, lx.SHARED_AFTER_CUE)
+            assert shared_hit is not None
+            if place_id is not None:  # settled by the message: overrides a default or a country
+                place = ctx.lexicon.places[place_id]
+                country = dataclasses.replace(shared_hit, label=lx.COUNTRY, value=place.country)
+                city = dataclasses.replace(shared_hit, label=lx.CITY, value=place_id)
+            elif country is None:
+                unresolved = shared_hit
         demonym = _best(group, lx.DEMONYM)
         language = _best(group, lx.LANGUAGE)
         head = group[0]
@@ -198,28 +404,85 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
             assert language.value is not None
             out.append(_entity(lx.LANGUAGE, language.value, head.start, head.end))
             continue
-        if country:
-            assert country.value is not None
-            cue = ctx.place_cue_before(country.tok_start)
+        place_hit = country or unresolved
+        if place_hit is not None:
+            if ctx.document_next_to(head.tok_start, head.tok_end):
+                continue  # "antecedentes penales de Brasil": the document's country
+            cue = ctx.place_cue_before(place_hit.tok_start)
             if cue is not None:
                 role = _ROLES[cue.label]
+                if subject is not None and ctx.first_person(cue):
+                    role = NONE  # the speaker's own place, in a question about someone else
+                elif subject is None and cue.label == lx.CUE_ORIGIN_THIRD:
+                    role = NONE  # someone else's origin: "mi esposo es de Colombia"
+                elif subject is None and ctx.first_person(cue) and role != DESTINATION:
+                    first_person_place = first_person_place or cue
             elif previous and all(
-                w in ctx.lexicon.joiners for w in ctx.gap(previous[0].tok_end, country.tok_start)
+                w in ctx.lexicon.joiners for w in ctx.gap(previous[0].tok_end, place_hit.tok_start)
             ):
                 role = previous[1]
             else:
                 role = "country"
+            if unresolved is not None:
+                if role == "country":
+                    ids = ctx.lexicon.shared[str(unresolved.value)]
+                    value = _candidates_value(ids, ctx.lexicon)
+                    locations.append((True, _entity(LOCATION, value, head.start, head.end)))
+                continue
+            assert country is not None and country.value is not None
             previous = (country, role)
-            if role != DESTINATION:
-                out.append(_entity(role, country.value, head.start, head.end))
+            if role in (DESTINATION, NONE):
+                continue
+            out.append(_entity(role, country.value, head.start, head.end))
+            if role == "country" and city is not None and city.value in ctx.lexicon.places:
+                place = ctx.lexicon.places[str(city.value)]
+                if place.lat is not None:
+                    entity = _entity(LOCATION, _location_value(place), head.start, head.end)
+                    locations.append((place.kind == "city", entity))
         elif demonym:
             assert demonym.value is not None
             if ctx.cue_before(demonym.tok_start, [lx.CUE_OTHER_PERSON], 0):
                 continue  # "casada con un colombiano": someone else's nationality
+            if ctx.document_next_to(head.tok_start, head.tok_end):
+                continue  # "my Brazilian criminal record", "cédula venezolana"
+            identity = ctx.cue_before(demonym.tok_start, [lx.CUE_IDENTITY, lx.CUE_ORIGIN], 0)
+            if subject is not None and ctx.first_person(identity):
+                continue  # "soy hondureño y mi hermano...": the speaker's, not the subject's
             residence = ctx.cue_before(demonym.tok_start, [lx.CUE_RESIDENCE], 1)
             role = "country" if residence is not None else "nationality"
+            if subject is None and ctx.first_person(identity or residence):
+                first_person_place = first_person_place or identity or residence
             out.append(_entity(role, demonym.value, head.start, head.end))
+    out.extend(_one_location(locations, out))
+    if subject is not None:
+        assert subject.value is not None
+        out.append(_entity(SUBJECT, subject.value, subject.start, subject.end))
+    else:
+        marker = next((c for c in ctx.cues if c.label == lx.CUE_SELF), None) or first_person_place
+        if marker is not None:
+            out.append(_entity(SUBJECT, SELF, marker.start, marker.end))
     return out
+
+
+def _one_location(locations: List[Tuple[bool, Entity]], entities: List[Entity]) -> List[Entity]:
+    """The location of the message: its last city (else region) in the role `country`, if
+    that is the country the message ends on."""
+    if not locations:
+        return []
+    countries = [e["value"] for e in entities if e["entity"] == "country"]
+    cities = [e for is_city, e in locations if is_city] or [e for _, e in locations]
+    chosen = cities[-1]
+    value = chosen["value"]
+    if "candidates" in value:
+        return [chosen] if not countries else _settled(value, countries[-1], chosen)
+    return [chosen] if not countries or value["country"] == countries[-1] else []
+
+
+def _settled(value: Dict[str, Any], country: str, entity: Entity) -> List[Entity]:
+    for candidate in value["candidates"]:
+        if candidate["country"] == country:
+            return [{**entity, "value": candidate}]
+    return []
 
 
 def _category_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
@@ -264,7 +527,7 @@ def _dedupe(entities: List[Entity]) -> List[Entity]:
     seen: set = set()
     out = []
     for e in sorted(entities, key=lambda e: (e["start"], e["end"])):
-        key = (e["entity"], e["value"])
+        key = (e["entity"], json.dumps(e["value"], sort_keys=True))
         if key not in seen:
             seen.add(key)
             out.append(e)

@@ -27,4 +27,5 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_document_is_status_not_nationality(text: str, expected: set) -> None:
-    assert {(e["entity"], e["value"]) for e in extract_entities(text)} == expected
+    found = {(e["entity"], e["value"]) for e in extract_entities(text) if e["entity"] != "subject"}
+    assert found == expected

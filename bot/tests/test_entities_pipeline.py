@@ -54,8 +54,20 @@ def test_trained_model_parses_entities(trained_model: str) -> None:
 
     assert result["intent"]["name"] == "inform"
     entities = {(e["entity"], e["value"]) for e in result["entities"]}
-    assert entities == {("nationality", "VE"), ("country", "PE")}
+    assert entities == {("nationality", "VE"), ("country", "PE"), ("subject", "self")}
     for entity in result["entities"]:
         assert entity["extractor"] == "HelplineEntityExtractor"
         assert entity["confidence_entity"] == 1.0
-        assert text[entity["start"] : entity["end"]] in ("venezolano", "Perú")
+        assert text[entity["start"] : entity["end"]] in ("venezolano", "Perú", "soy")
+
+
+def test_trained_model_parses_a_city_into_country_and_location(trained_model: str) -> None:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(trained_model)
+    result = asyncio.run(agent.parse_message("estoy en tapachula con mis hijos"))
+    by_name = {e["entity"]: e["value"] for e in result["entities"]}
+    assert by_name["country"] == "MX"
+    assert by_name["location"] == {
+        "lat": 14.9039, "lon": -92.2575, "city": "Tapachula", "country": "MX"
+    }

@@ -20,4 +20,5 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_subject_country_is_not_residence(text: str, expected: set) -> None:
-    assert {(e["entity"], e["value"]) for e in extract_entities(text)} == expected
+    found = {(e["entity"], e["value"]) for e in extract_entities(text) if e["entity"] != "subject"}
+    assert found == expected
