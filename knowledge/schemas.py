@@ -130,6 +130,16 @@ class Phone(BaseModel):
 
     _number = field_validator("number", mode="before")(phone_number)
 
+    @field_validator("label")
+    @classmethod
+    def _plain_label(cls, v: str | None) -> str | None:
+        # The CSV form writes the label in parentheses and joins phones with "|": a label
+        # holding either would not read back as written.
+        if v and any(c in v for c in "()|"):
+            raise ValueError("a phone label may not contain parentheses or '|' "
+                             "(write 'central, Quito', not 'central (Quito)')")
+        return v
+
 
 def parse_phones(v: Any) -> Any:
     """`phones` as a list of {number, label} or of plain numbers, or as the CSV form

@@ -220,3 +220,14 @@ def test_country_fields_fit_their_columns(empty_db, tmp_path: Path) -> None:
     with pytest.raises(SeedError) as info, session_scope(empty_db.engine) as s:
         seed(s, seed_dir=tmp_path)
     assert str(info.value).startswith(f"{path}:1: field name: String should have at most 100")
+
+
+def test_a_phone_label_that_csv_could_not_read_back_is_refused() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from knowledge.schemas import Phone
+
+    with pytest.raises(ValidationError, match="parentheses"):
+        Phone(number="+593 2 299 3200", label="central (Quito)")
+    assert Phone(number="+593 2 299 3200", label="central, Quito").label == "central, Quito"
