@@ -65,7 +65,10 @@ def legal_basis_text(ctx: Context, entitlement: Any) -> str:
 
 def render_entitlement(ctx: Context, entitlement: Any) -> str:
     _ = ctx._
-    lines = [f"{STATUS_MARKS.get(entitlement.status, '•')} {entitlement.summary}"]
+    summary = entitlement.summary or _(
+        "We do not have verified information on this topic for this country yet. A caseworker "
+        "or a local legal aid organisation can advise you.")  # a domain with no national rule
+    lines = [f"{STATUS_MARKS.get(entitlement.status, '•')} {summary}"]
     for warning in entitlement.warnings or []:
         lines.append(f"⚠️ {warning}")
     if basis := legal_basis_text(ctx, entitlement):

@@ -15,25 +15,18 @@ from collections.abc import Callable
 from functools import cache
 
 from helpline.paths import LOCALES_DIR, ROOT
+from knowledge.languages import LANGUAGES, normalise_language  # one owner: the core's list
 
 DOMAIN = "helpline"
-LANGUAGES: tuple[str, ...] = ("es", "en", "pt", "fr", "ht")
 DEFAULT_LANGUAGE = "es"
 POT_FILE = LOCALES_DIR / f"{DOMAIN}.pot"
-EXTRACT_DIRS = ("actions", "channels", "helpline", "knowledge")
+#: Where user-facing strings live. Not `knowledge/`: the core returns data, never wording.
+EXTRACT_DIRS = ("actions", "channels", "helpline")
 
 
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it (translated later, at use)."""
     return message
-
-
-def normalise_language(code: str | None) -> str | None:
-    """Map `pt-BR`, `fr_CA`, `ES` … to a supported ISO 639-1 code, or None."""
-    if not code:
-        return None
-    base = code.replace("_", "-").split("-")[0].lower()
-    return base if base in LANGUAGES else None
 
 
 @cache

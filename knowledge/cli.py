@@ -1,7 +1,9 @@
-"""`helpline kb …`: migrate, seed, import, export, stale, coverage and evaluate (a Typer app).
+"""`helpline kb …`: migrate, seed, import, export, stale, coverage, rules and evaluate (Typer).
 
-Mounted by `helpline.cli` as the `kb` group; also runs alone with `python -m knowledge.cli`.
-Every command takes `--database-url` (default: DATABASE_URL or the settings' SQLite file).
+Mounted by `helpline.cli` as the `kb` group, which fills the defaults from the settings; also
+runs alone with `python -m knowledge.cli`. Every command that opens the database takes
+`--database-url` (default: DATABASE_URL). Commands that read rules take `--rules-dir` (default:
+the shipped rule files).
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from knowledge.rules import RuleSet
 
 app = typer.Typer(
     help="Knowledge base: schema, seed data, bulk import/export, stale listings and "
@@ -28,18 +33,50 @@ err = Console(stderr=True)
 out = Console()
 
 DbUrl = Annotated[str | None, typer.Option("--database-url", envvar="DATABASE_URL",
-                                           help="SQLAlchemy URL (default: settings).")]
-
-
-def _engine(url: str | None) -> Engine:
-    from knowledge.db import make_engine
-
-    return make_engine(url)
+                                           help="SQLAlchemy URL (default: DATABASE_URL).")]
+RulesDir = Annotated[Path | None, typer.Option(
+    help="Read rule files from this folder instead of the shipped ones.")]
+MaxAge = Annotated[int, typer.Option("--max-age-days", min=1, envvar="STALE_AFTER_DAYS",
+                                     help="A fact not verified for this long counts as stale.")]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _url(url: str | None) -> str:
+    if not url:
+        raise _fail("no database: pass --database-url or set DATABASE_URL", 2)
+    return url
+
+
+def _engine(url: str | None) -> Engine:
+    from knowledge.db import make_engine
+
+    return make_engine(_url(url))
+
+
+def _rules(rules_dir: Path | None) -> RuleSet:
+    from knowledge.rules import RuleError, rules_in
+
+    if rules_dir is not None and not rules_dir.is_dir():
+        raise _fail(f"--rules-dir {rules_dir}: no such folder", 2)
+    try:
+        return rules_in(rules_dir)
+    except RuleError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    if not warnings:
+        return
+    err.print(f"{len(warnings)} warning(s): sources that are not http(s) links "
+              "(they will become errors):", markup=False, highlight=False)
+    for w in warnings[:20]:
+        err.print(f"  {w}", markup=False, highlight=False)
+    if len(warnings) > 20:
+        err.print(f"  ... and {len(warnings) - 20} more", markup=False)
 
 
 @app.command()
@@ -48,36 +85,43 @@ def migrate(database_url: DbUrl = None,
     """Create or upgrade the knowledge-base schema (Alembic)."""
     from knowledge.setup import migrate as run
 
-    run(database_url, revision=revision)
+    run(_url(database_url), revision=revision)
     out.print(f"schema at {revision}")
 
 
 @app.command()
 def seed(database_url: DbUrl = None,
          actor: Annotated[str, typer.Option(help="Name recorded in the audit log.")] = "seed",
-         rules_dir: Annotated[Path | None, typer.Option(
-             help="Load rule files from this folder instead of the shipped ones.")] = None,
          ) -> None:
-    """Load the rules and seed data (idempotent; validates everything first; all or nothing)."""
+    """Check the shipped rule files, then load the seed listings (idempotent; validates
+    everything first; all or nothing). Rules are not copied into the database."""
     from knowledge.db import session_scope
-    from knowledge.rules import RuleError, load_rule_files
-    from knowledge.setup import SeedError
+    from knowledge.setup import SeedError, rule_warnings
     from knowledge.setup import seed as run
 
+    ruleset = _rules(None)
     try:
-        ruleset = load_rule_files(sorted(rules_dir.glob("*.yaml")) if rules_dir else None)
         with session_scope(_engine(database_url), actor=actor) as session:
-            report = run(session, ruleset)
-    except (RuleError, SeedError) as exc:
+            report = run(session)
+    except SeedError as exc:
         raise _fail(str(exc)) from None
+    out.print(f"rules: {len(ruleset.rules)} checked (read from their files)")
     out.print(f"created: {report.created or 'nothing'}; updated: {report.updated or 'nothing'}")
-    if report.warnings:
-        err.print(f"{len(report.warnings)} warning(s): sources that are not http(s) links "
-                  "(they will become errors):", markup=False, highlight=False)
-        for w in report.warnings[:20]:
-            err.print(f"  {w}", markup=False, highlight=False)
-        if len(report.warnings) > 20:
-            err.print(f"  ... and {len(report.warnings) - 20} more", markup=False)
+    _print_warnings(rule_warnings(ruleset) + report.warnings)
+
+
+@app.command()
+def rules(rules_dir: RulesDir = None) -> None:
+    """Check rule files (schema, references, conflicts) and count rules per jurisdiction."""
+    from knowledge.setup import rule_warnings
+
+    ruleset = _rules(rules_dir)
+    counts: dict[str, int] = {}
+    for rule in ruleset.rules.values():
+        counts[rule.jurisdiction] = counts.get(rule.jurisdiction, 0) + 1
+    out.print(f"{len(ruleset.rules)} rules, {len(ruleset.sources)} sources: "
+              + ", ".join(f"{j} {n}" for j, n in sorted(counts.items())))
+    _print_warnings(rule_warnings(ruleset))
 
 
 @app.command("import")
@@ -136,22 +180,22 @@ def export(file: Annotated[Path, typer.Argument(help="Target .csv or .yaml file.
 
 
 @app.command()
-def stale(max_age_days: Annotated[int | None, typer.Option(
-              "--max-age-days", min=1, help="Default: STALE_AFTER_DAYS.")] = None,
+def stale(max_age_days: MaxAge = 365,
           as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-          database_url: DbUrl = None) -> None:
-    """List facts never verified or verified longer ago than the allowed age."""
-    from helpline.settings import get_settings
+          database_url: DbUrl = None, rules_dir: RulesDir = None) -> None:
+    """List facts (listings and rules) never verified or verified longer ago than the
+    allowed age."""
     from knowledge.db import session_scope
     from knowledge.staleness import stale_facts
 
-    age = max_age_days or get_settings().stale_after_days
+    ruleset = _rules(rules_dir)
     with session_scope(_engine(database_url)) as session:
-        items = stale_facts(session, age)
+        items = stale_facts(session, max_age_days, rules=ruleset)
     if as_json:
         print(json.dumps([i.to_dict() for i in items], ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"Stale facts (not verified in the last {age} days): {len(items)}")
+    table = Table(title=f"Stale facts (not verified in the last {max_age_days} days): "
+                        f"{len(items)}")
     for col in ("kind", "id", "country", "what", "verified_on"):
         table.add_column(col)
     for i in items:
@@ -163,14 +207,12 @@ def stale(max_age_days: Annotated[int | None, typer.Option(
 @app.command()
 def coverage(on: Annotated[str | None, typer.Option(help="Date YYYY-MM-DD (default today).")]
              = None,
-             max_age_days: Annotated[int, typer.Option(
-                 "--max-age-days", min=1, envvar="STALE_AFTER_DAYS",
-                 help="A fact not verified for this long counts as stale.")] = 365,
+             max_age_days: MaxAge = 365,
              country: Annotated[list[str] | None, typer.Option(
                  help="Only this country (repeatable; default: every seeded country).")]
              = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-             database_url: DbUrl = None) -> None:
+             database_url: DbUrl = None, rules_dir: RulesDir = None) -> None:
     """Per country: the rights domains answered nationally for an irregular adult (and how
     many answers are confirmed), services with a phone or an address and their cities, hotline
     purposes, and stale facts."""
@@ -182,8 +224,9 @@ def coverage(on: Annotated[str | None, typer.Option(help="Date YYYY-MM-DD (defau
         day = dt.date.fromisoformat(on) if on else None
     except ValueError:
         raise _fail(f"--on {on!r}: use YYYY-MM-DD", 2) from None
+    ruleset = _rules(rules_dir)
     with session_scope(_engine(database_url)) as session:
-        rows = run(session, day, max_age_days, country)
+        rows = run(session, day, max_age_days, country, rules=ruleset)
     if as_json:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
         return
@@ -212,7 +255,7 @@ def evaluate(profile: Annotated[Path, typer.Option(
              lang: Annotated[str, typer.Option(help="es, en, pt, fr or ht.")] = "en",
              domain: Annotated[list[str] | None, typer.Option(
                  help="Limit to a domain (repeatable).")] = None,
-             database_url: DbUrl = None) -> None:
+             database_url: DbUrl = None, rules_dir: RulesDir = None) -> None:
     """Evaluate a profile's entitlements and print JSON with legal basis and contacts."""
     from knowledge.api import Profile, ProfileError
     from knowledge.api import evaluate as run
@@ -231,9 +274,10 @@ def evaluate(profile: Annotated[Path, typer.Option(
         raise _fail(f"{profile}: {exc}", 2) from None
     except ValueError:
         raise _fail(f"--on {on!r}: expected YYYY-MM-DD", 2) from None
+    ruleset = _rules(rules_dir)
     try:
         with session_scope(_engine(database_url)) as session:
-            result = run(session, prof, on=day, domains=domain, lang=lang)
+            result = run(session, prof, on=day, domains=domain, lang=lang, rules=ruleset)
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")

@@ -15,7 +15,7 @@ from knowledge import models as m
 from knowledge.entitlements import evaluate_entitlements
 from knowledge.profiles import Profile
 from knowledge.records import Record
-from knowledge.rules import DOMAINS
+from knowledge.rules import DOMAINS, RuleSet
 from knowledge.staleness import stale_facts
 
 
@@ -40,19 +40,21 @@ def reachable(service: m.Service) -> bool:
 
 
 def coverage(session: Session, on: dt.date | None = None, max_age_days: int = 365,
-             countries: list[str] | None = None) -> list[CountryCoverage]:
-    """Coverage of every seeded country (or of `countries`) on `on` (default today). Only
-    active, non-sample listings count."""
+             countries: list[str] | None = None,
+             rules: RuleSet | None = None) -> list[CountryCoverage]:
+    """Coverage of every seeded country (or of `countries`) on `on` (default today) under
+    `rules` (default: the shipped rule files). Only active, non-sample listings count."""
     on = on or dt.date.today()
     rows = session.scalars(select(m.Country).order_by(m.Country.code)).all()
     names = {c.code: c.name for c in rows}
     codes = [c.upper() for c in countries] if countries else list(names)
-    stale = Counter(f.country for f in stale_facts(session, max_age_days, today=on))
+    stale = Counter(f.country for f in stale_facts(session, max_age_days, today=on,
+                                                   rules=rules))
     out = []
     for code in codes:
         answers = [e for e in evaluate_entitlements(
-            session, Profile(country=code, migration_status="irregular"), on,
-            international=False) if e.jurisdiction == code and e.rules]
+            Profile(country=code, migration_status="irregular"), on, international=False,
+            rules=rules) if e.jurisdiction == code and e.rules]
         national = [d for d in DOMAINS if any(e.domain == d for e in answers)]
         services = session.scalars(select(m.Service).where(
             m.Service.country == code, m.Service.status == "active",

@@ -1,6 +1,7 @@
-"""Engines and sessions for the knowledge base (SQLite by default, PostgreSQL via DATABASE_URL).
+"""Engines and sessions for the knowledge base (SQLite or PostgreSQL).
 
-Nothing connects at import time; `make_engine()` is lazy until the first query.
+The caller passes the URL (the processes read it from their settings); nothing connects at
+import time, and `make_engine(url)` is lazy until the first query.
 """
 
 from __future__ import annotations
@@ -10,14 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
-
-
-def default_url() -> str:
-    """The configured knowledge-base URL (`DATABASE_URL`)."""
-    from helpline.settings import get_settings
-
-    return get_settings().database_url
+from sqlalchemy.orm import Session
 
 
 def normalise_url(url: str) -> str:
@@ -36,9 +30,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """An engine for `url` (default: settings). SQLite gets foreign keys and WAL."""
-    url = normalise_url(url or default_url())
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`. SQLite gets foreign keys and WAL."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:" and "mode=memory" not in path:
@@ -50,11 +44,6 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory bound to `engine` (objects stay usable after commit)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextmanager

@@ -1,10 +1,9 @@
-"""SQLAlchemy 2 models of the knowledge base: countries, legal sources, rules (rights with text
-per language), services, hotlines, consulates and the audit log.
+"""SQLAlchemy 2 models of the knowledge base: countries, services, hotlines, consulates, the
+service search index and the audit log — the listings editors change.
 
-A right is what an entitlement rule grants or limits: its text per language lives on the rule
-(`texts`: {lang: {"summary": str, "warnings": [str]}}), its legal basis in `rule_citations`.
-Service categories and languages are stored as `|a|b|` strings so a search can filter them with
-one indexed bounding-box scan and no joins.
+Rights and their legal sources are not here: they live in the rule files (`knowledge.rules`),
+read once per process (see README, Decisions). Service categories and languages are stored as
+`|a|b|` strings so a search can filter them with one indexed bounding-box scan and no joins.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -60,56 +59,6 @@ class Country(Base):
     source_url: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
-
-
-class LegalSource(Base):
-    __tablename__ = "legal_sources"
-    __audited__ = True
-
-    id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    jurisdiction: Mapped[str] = mapped_column(String(3), index=True)
-    title: Mapped[str] = mapped_column(Text)
-    article: Mapped[str | None] = mapped_column(String(80))
-    url: Mapped[str | None] = mapped_column(Text)
-    confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
-    verified_on: Mapped[dt.date | None] = mapped_column(Date)
-
-
-class Rule(Base):
-    __tablename__ = "rules"
-    __audited__ = True
-
-    id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    jurisdiction: Mapped[str] = mapped_column(String(3), index=True)
-    domain: Mapped[str] = mapped_column(String(20), index=True)
-    status: Mapped[str] = mapped_column(String(12))
-    conditions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    exception_to: Mapped[list[str]] = mapped_column(JSON, default=list)
-    effective_from: Mapped[dt.date | None] = mapped_column(Date)
-    effective_to: Mapped[dt.date | None] = mapped_column(Date)
-    texts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    confidence: Mapped[str] = mapped_column(String(12), default="unconfirmed")
-    verified_on: Mapped[dt.date | None] = mapped_column(Date)
-    source_url: Mapped[str | None] = mapped_column(Text)
-    file: Mapped[str | None] = mapped_column(String(200))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-    citations: Mapped[list[RuleCitation]] = relationship(
-        back_populates="rule", cascade="all, delete-orphan", order_by="RuleCitation.position"
-    )
-
-
-class RuleCitation(Base):
-    __tablename__ = "rule_citations"
-
-    rule_id: Mapped[str] = mapped_column(
-        ForeignKey("rules.id", ondelete="CASCADE"), primary_key=True
-    )
-    source_id: Mapped[str] = mapped_column(ForeignKey("legal_sources.id"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-
-    rule: Mapped[Rule] = relationship(back_populates="citations")
-    source: Mapped[LegalSource] = relationship(lazy="joined")
 
 
 class Hotline(Base):

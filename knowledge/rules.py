@@ -21,6 +21,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from knowledge.languages import FALLBACK_LANGUAGE
 from knowledge.yamlio import YamlError, line_of, load_file
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -86,27 +87,6 @@ class Conditions:
             sit_all=frozenset(sit.get("all") or ()), sit_any=fs(sit.get("any")),
             sit_none=frozenset(sit.get("none") or ()),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.countries:
-            out["countries"] = sorted(self.countries)
-        if self.nationality_in:
-            out["nationality"] = {"in": sorted(self.nationality_in)}
-        if self.nationality_not_in:
-            out["nationality"] = {"not_in": sorted(self.nationality_not_in)}
-        if self.statuses:
-            out["migration_status"] = sorted(self.statuses)
-        age = {k: v for k, v in (("min", self.age_min), ("max", self.age_max)) if v is not None}
-        if age:
-            out["age"] = age
-        if self.sexes:
-            out["sex"] = sorted(self.sexes)
-        sit = {k: sorted(v) for k, v in (("all", self.sit_all), ("any", self.sit_any or ()),
-                                          ("none", self.sit_none)) if v}
-        if sit:
-            out["situation"] = sit
-        return out
 
     def matches(self, country: str, nationality: str | None, status: str, age: int | None,
                 sex: str | None, situations: frozenset[str]) -> bool:
@@ -194,10 +174,11 @@ class CompiledRule:
         return lo <= hi
 
     def text(self, lang: str) -> Mapping[str, Any]:
-        return self.texts.get(lang) or self.texts.get("en") or next(iter(self.texts.values()))
+        return (self.texts.get(lang) or self.texts.get(FALLBACK_LANGUAGE)
+                or next(iter(self.texts.values())))
 
     def where(self) -> str:
-        return f"{self.file or '<db>'}:{self.line or '?'}: rule {self.id}"
+        return f"{self.file or '<data>'}:{self.line or '?'}: rule {self.id}"
 
 
 @dataclass
@@ -343,3 +324,15 @@ def load_rule_files(paths: Iterable[Path] | None = None) -> RuleSet:
         all_rules += rules
         all_sources += sources
     return build_ruleset(all_rules, all_sources)
+
+
+def rules_in(folder: Path | None) -> RuleSet:
+    """The rule files of `folder` (None: the shipped ones), loaded and checked."""
+    return load_rule_files(sorted(folder.glob("*.yaml")) if folder is not None else None)
+
+
+@lru_cache(maxsize=1)
+def shipped_rules() -> RuleSet:
+    """The shipped rule files, loaded and checked once per process (they change only with a
+    release, so there is nothing to poll)."""
+    return load_rule_files()

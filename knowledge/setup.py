@@ -1,6 +1,7 @@
-"""Create or upgrade the schema (Alembic) and load the seed: rules, countries, hotlines,
-consulates and services from `knowledge/rules` and `knowledge/seed`. Seeding is idempotent:
-a second run changes nothing and writes no audit rows."""
+"""Create or upgrade the schema (Alembic) and load the seed: countries, hotlines, consulates and
+services from `knowledge/seed`. Seeding is idempotent: a second run changes nothing and writes
+no audit rows. Rules are not copied into the database: they are read from their files
+(`knowledge.rules`); `rule_warnings` reports their sources' warnings."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 
 import knowledge.audit  # noqa: F401  (installs the audit hook)
 from knowledge import models as m
-from knowledge.db import default_url, make_engine, normalise_url
-from knowledge.rules import CompiledRule, RuleSet, load_rule_files
+from knowledge.db import make_engine, normalise_url
+from knowledge.rules import RuleSet
 from knowledge.schemas import ConsulateIn, CountryIn, HotlineIn, ServiceIn, is_http_url
 from knowledge.search import search_text_for
 from knowledge.yamlio import YamlError, line_of, load_file
@@ -29,15 +30,15 @@ MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 SEED_DIR = PACKAGE_DIR / "seed"
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", normalise_url(url or default_url()).replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     return cfg
 
 
-def migrate(url: str | None = None, engine: Engine | None = None, revision: str = "head") -> None:
-    """Upgrade the database at `url` (or `engine`) to `revision` (default: head)."""
+def migrate(url: str, engine: Engine | None = None, revision: str = "head") -> None:
+    """Upgrade the database at `url` (through `engine` if given) to `revision` (default: head)."""
     cfg = alembic_config(url)
     own = engine is None
     engine = engine or make_engine(url)
@@ -95,52 +96,16 @@ def service_values(s: ServiceIn) -> dict[str, Any]:
     return data
 
 
-def _rule_file(file: str | None) -> str | None:
-    """The rule's file relative to the package when it is a shipped file."""
-    if not file:
-        return None
-    path = Path(file).resolve()
-    return str(path.relative_to(PACKAGE_DIR)) if path.is_relative_to(PACKAGE_DIR) else str(path)
-
-
-def _rule_values(rule: CompiledRule) -> dict[str, Any]:
-    return {
-        "jurisdiction": rule.jurisdiction, "domain": rule.domain, "status": rule.status,
-        "conditions": rule.conditions.to_dict(), "exception_to": list(rule.exception_to),
-        "effective_from": rule.effective_from, "effective_to": rule.effective_to,
-        "texts": {k: dict(v) for k, v in rule.texts.items()}, "confidence": rule.confidence,
-        "verified_on": rule.verified_on, "source_url": rule.source_url,
-        "file": _rule_file(rule.file),
-    }
-
-
-def seed_rules(session: Session, ruleset: RuleSet, report: SeedReport) -> None:
+def rule_warnings(ruleset: RuleSet) -> list[str]:
+    """Rules and legal sources whose source is not an http(s) link, or confirmed without one."""
+    report = SeedReport()
     for src in ruleset.sources.values():
         report.check_source(f"rules/{src.jurisdiction}", f"source {src.id}", src.url,
                             src.confidence)
-        res = upsert(session, m.LegalSource, src.id, {
-            "jurisdiction": src.jurisdiction, "title": src.title, "article": src.article,
-            "url": src.url, "confidence": src.confidence, "verified_on": src.verified_on})
-        if res is not None:
-            report.count("legal_sources", res)
-    session.flush()
     for rule in ruleset.rules.values():
         report.check_source(f"{rule.file}:{rule.line or '?'}", f"rule {rule.id}",
                             rule.source_url, rule.confidence)
-        res = upsert(session, m.Rule, rule.id, _rule_values(rule))
-        obj = session.get(m.Rule, rule.id)
-        assert obj is not None
-        wanted = list(rule.citations)
-        if [c.source_id for c in sorted(obj.citations, key=lambda c: c.position)] != wanted:
-            obj.citations = [m.RuleCitation(source_id=cid, position=i)
-                             for i, cid in enumerate(wanted)]
-            res = res if res is not None else False
-        if res is not None:
-            report.count("rules", res)
-    stale = session.scalars(select(m.Rule).where(m.Rule.id.not_in(list(ruleset.rules)),
-                                                 m.Rule.file.is_not(None))).all()
-    for obj in stale:
-        session.delete(obj)
+    return report.warnings
 
 
 class SeedError(ValueError):
@@ -170,17 +135,14 @@ def _validated(schema: type[BaseModel], item: Any, path: Path,
         raise SeedError(f"{path}:{line or '?'}: field {fld}: {err['msg']}") from None
 
 
-def seed(session: Session, ruleset: RuleSet | None = None,
-         seed_dir: Path | None = None) -> SeedReport:
-    """Load rules and every seed file (of `seed_dir`, default the package's); idempotent.
-    Raises RuleError or SeedError (naming the file, line and field) on invalid data; the
-    caller's transaction then writes nothing."""
+def seed(session: Session, seed_dir: Path | None = None) -> SeedReport:
+    """Load every seed file (of `seed_dir`, default the package's); idempotent. Raises
+    SeedError (naming the file, line and field) on invalid data; the caller's transaction
+    then writes nothing."""
     report = SeedReport()
     # Load every existing row once so the upserts below hit the identity map, not the database.
     preloaded = [session.scalars(select(model)).all()
-                 for model in (m.LegalSource, m.Rule, m.Country, m.Hotline, m.Consulate,
-                               m.Service)]
-    seed_rules(session, ruleset or load_rule_files(), report)
+                 for model in (m.Country, m.Hotline, m.Consulate, m.Service)]
     seen: dict[tuple[str, str], str] = {}
     kinds: dict[str, tuple[type[BaseModel], type[m.Base]]] = {
         "hotlines": (HotlineIn, m.Hotline), "consulates": (ConsulateIn, m.Consulate),
@@ -223,7 +185,7 @@ def seed(session: Session, ruleset: RuleSet | None = None,
 
 def prepare(url: str) -> SeedReport:
     """Migrate the database at `url` to head and seed it, in one call (tests, benchmarks)."""
-    from knowledge.db import make_engine, session_scope
+    from knowledge.db import session_scope
 
     migrate(url)
     engine = make_engine(url)

@@ -1,4 +1,5 @@
-"""Which facts need re-checking: listings and rules never verified or verified too long ago."""
+"""Which facts need re-checking: listings (in the database) and rules (in the rule files) never
+verified or verified too long ago."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import models as m
 from knowledge.records import Record
+from knowledge.rules import RuleSet, shipped_rules
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,9 @@ class StaleFact(Record):
 
 
 def stale_facts(session: Session, max_age_days: int, today: dt.date | None = None,
-                include_samples: bool = False) -> list[StaleFact]:
-    """Active facts whose `verified_on` is missing or older than `max_age_days`."""
+                include_samples: bool = False, rules: RuleSet | None = None) -> list[StaleFact]:
+    """Active listings and rules (default: the shipped rule files) whose `verified_on` is
+    missing or older than `max_age_days`."""
     cutoff = (today or dt.date.today()) - dt.timedelta(days=max_age_days)
     out: list[StaleFact] = []
     svc = select(m.Service).where(m.Service.status == "active",
@@ -45,8 +48,8 @@ def stale_facts(session: Session, max_age_days: int, today: dt.date | None = Non
             .order_by(m.Consulate.country, m.Consulate.id)):
         out.append(StaleFact("consulate", c.id, c.country,
                              f"{c.nationality} {c.kind} {c.city or ''}".strip(), c.verified_on))
-    for r in session.scalars(select(m.Rule).where(
-            or_(m.Rule.verified_on.is_(None), m.Rule.verified_on < cutoff))
-            .order_by(m.Rule.jurisdiction, m.Rule.id)):
-        out.append(StaleFact("rule", r.id, r.jurisdiction, r.domain, r.verified_on))
+    ruleset = rules if rules is not None else shipped_rules()
+    for r in sorted(ruleset.rules.values(), key=lambda r: (r.jurisdiction, r.id)):
+        if r.verified_on is None or r.verified_on < cutoff:
+            out.append(StaleFact("rule", r.id, r.jurisdiction, r.domain, r.verified_on))
     return out

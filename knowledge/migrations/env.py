@@ -1,15 +1,22 @@
-"""Alembic environment of the knowledge base; the URL comes from the caller or DATABASE_URL."""
+"""Alembic environment of the knowledge base; the caller sets the URL (`knowledge.setup`)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
 
-from knowledge.db import default_url, make_engine
+from knowledge.db import make_engine
 from knowledge.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL: use knowledge.setup.migrate(url)")
+    return url
 
 
 def _run(connection: Connection) -> None:
@@ -21,7 +28,7 @@ def _run(connection: Connection) -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url") or default_url(),
+    context.configure(url=_url(),
                       target_metadata=target_metadata, literal_binds=True,
                       render_as_batch=True)
     with context.begin_transaction():
@@ -33,7 +40,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or default_url())
+    engine = make_engine(_url())
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

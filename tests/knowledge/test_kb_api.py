@@ -10,7 +10,6 @@ from knowledge.api import (
     Profile,
     ProfileError,
     consulates,
-    country_name,
     evaluate,
     hotlines,
     search_services,
@@ -64,24 +63,36 @@ def test_colombia_health_depends_on_status(session) -> None:
 def test_domain_without_rules_is_unknown_not_invented(empty_db, tmp_path) -> None:
     from knowledge.db import session_scope
     from knowledge.rules import load_rule_files
-    from knowledge.setup import seed
 
     rules = tmp_path / "MX.yaml"
     rules.write_text("jurisdiction: MX\nsources:\n  s1: {title: Ley, article: '8'}\nrules:\n"
                      "  - id: mx.health.all\n    domain: health\n    status: granted\n"
                      "    citations: [s1]\n    confidence: unconfirmed\n"
                      "    text: {en: {summary: all}, es: {summary: todos}}\n", encoding="utf-8")
-    (tmp_path / "seed" / "countries").mkdir(parents=True)
-    with session_scope(empty_db.engine) as s:
-        seed(s, ruleset=load_rule_files([rules]), seed_dir=tmp_path / "seed")
     with session_scope(empty_db.engine) as s:
         ev = evaluate(s, Profile(country="MX"), on=DAY, domains=["health", "social_security"],
-                      with_contacts=False)
+                      with_contacts=False, rules=load_rule_files([rules]))
     national = {e.domain: e for e in ev.entitlements if e.jurisdiction == "MX"}
-    assert national["health"].status == "granted"
+    assert national["health"].status == "granted" and national["health"].summary == "all"
     assert national["social_security"].status == "unknown"
+    assert national["social_security"].summary == ""  # the presentation layer words it
     assert national["social_security"].legal_basis == []
     assert national["social_security"].confidence == "unconfirmed"
+    assert [e.jurisdiction for e in ev.entitlements] == ["MX", "MX"]  # only the given rules
+
+
+def test_rules_come_from_their_files_not_the_database(empty_db) -> None:
+    """An empty database (no seed) answers from the shipped rule files; there is no copy."""
+    from sqlalchemy import inspect
+
+    from knowledge.db import session_scope
+
+    assert not {"rules", "legal_sources", "rule_citations"} & set(
+        inspect(empty_db.engine).get_table_names())
+    with session_scope(empty_db.engine) as s:
+        ev = evaluate(s, Profile(country="MX", migration_status="irregular"), on=DAY,
+                      domains=["health"], with_contacts=False)
+    assert ev.entitlements[0].rules and ev.entitlements[0].status == "granted"
 
 
 def test_hotlines_emergency_first(session) -> None:
@@ -150,12 +161,6 @@ def test_search_free_text_is_accent_insensitive(empty_db, tmp_path) -> None:
         assert search_services(s, country="CO", text="migrar").total == 0
 
 
-def test_country_name_uses_cldr() -> None:
-    assert country_name("MX", "es") == "México"
-    assert country_name("BR", "pt") == "Brasil"
-    assert country_name("HT", "ht") == "Haiti"  # no Creole names in CLDR: English
-
-
 @pytest.mark.parametrize("kwargs, field", [
     ({"country": "MX", "age": -1}, "age"),
     ({"country": "XX"}, "country"),
@@ -163,11 +168,46 @@ def test_country_name_uses_cldr() -> None:
     ({"country": "MX", "migration_status": "illegal"}, "migration_status"),
     ({"country": "MX", "situation": ["flying"]}, "situation"),
     ({"country": "MX", "age": 40, "situation": ["unaccompanied_minor"]}, "situation"),
+    ({"country": "MX", "age": True}, "age"),
+    ({"country": "MX", "age": "16"}, "age"),
+    ({"country": "MX", "age": 131}, "age"),
+    ({"country": "MX", "sex": "f"}, "sex"),
+    ({"country": "MX", "situation": "minor"}, "situation"),
+    ({"country": "MX", "sex": "male", "situation": ["pregnant"]}, "situation"),
+    ({"country": ""}, "country"),
 ])
 def test_impossible_profiles_are_rejected(kwargs, field) -> None:
     with pytest.raises(ProfileError) as info:
         Profile(**kwargs)
     assert info.value.field == field
+    with pytest.raises(ProfileError) as info:
+        Profile.from_dict(kwargs)
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize("data, field, words", [
+    ({"country": "MX", "colour": "blue"}, "colour", "unknown key"),
+    ({"nationality": "VE"}, "country", "is required"),
+    ({"country": None}, "country", "is required"),
+    (["MX"], "(profile)", "JSON object"),
+])
+def test_profile_from_json_names_the_field(data, field, words) -> None:
+    with pytest.raises(ProfileError) as info:
+        Profile.from_dict(data)
+    assert info.value.field == field and words in str(info.value)
+
+
+def test_profile_normalises_and_is_frozen() -> None:
+    prof = Profile.from_dict({"country": "co", "nationality": "ve", "age": 15,
+                              "situation": ["returnee", "returnee"]})
+    assert (prof.country, prof.nationality, prof.situation) == ("CO", "VE", ("returnee",))
+    assert prof.situations == {"returnee", "minor"} and prof.status == "unknown"
+    assert prof.to_dict() == {"country": "CO", "nationality": "VE", "migration_status": None,
+                              "age": 15, "sex": None, "situation": ["returnee"]}
+    assert Profile.from_dict(prof.to_dict()) == prof and hash(prof) == hash(Profile(
+        country="CO", nationality="VE", age=15, situation=["returnee"]))
+    with pytest.raises(ValueError):
+        prof.age = 40
 
 
 @pytest.mark.parametrize("country", seeded_countries())

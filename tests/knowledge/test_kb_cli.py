@@ -88,28 +88,59 @@ def test_stale_lists_unverified_facts(seeded_db) -> None:
     assert not any(i["id"].startswith("sample-") for i in items)
 
 
-def test_seed_with_a_misplaced_rule_key_writes_nothing(empty_db, tmp_path: Path) -> None:
+def test_a_misplaced_rule_key_is_refused_with_file_line_and_field(empty_db,
+                                                                  tmp_path: Path) -> None:
     import shutil
 
-    from sqlalchemy import func, select
-
-    from knowledge import models as m
-    from knowledge.db import session_scope
     from knowledge.rules import RULES_DIR
 
     for f in RULES_DIR.glob("*.yaml"):
         shutil.copy(f, tmp_path / f.name)
+    good = runner.invoke(app, ["rules", "--rules-dir", str(tmp_path)])
+    assert good.exit_code == 0, good.output
+    assert "MX" in good.stdout and "rules" in good.stdout
     broken = tmp_path / "MX.yaml"
     text = broken.read_text(encoding="utf-8")
     broken.write_text(text.replace("    effective: {from: 2011-05-25}\n",
                                    "    effective_from: 2011-05-25\n", 1), encoding="utf-8")
-    res = run(empty_db, "seed", "--rules-dir", str(tmp_path))
-    assert res.exit_code == 1
-    assert str(broken) in res.output and "effective_from" in res.output
-    assert "rules/0" in res.output
-    with session_scope(empty_db.engine) as s:
-        assert s.scalar(select(func.count()).select_from(m.Rule)) == 0
-        assert s.scalar(select(func.count()).select_from(m.Service)) == 0
+    prof = tmp_path / "p.json"
+    prof.write_text(json.dumps({"country": "MX"}), encoding="utf-8")
+    for args in (["rules"], ["evaluate", "--profile", str(prof), "--database-url", empty_db.url],
+                 ["stale", "--database-url", empty_db.url]):
+        res = runner.invoke(app, [*args, "--rules-dir", str(tmp_path)])
+        assert res.exit_code == 1, (args, res.output)
+        assert str(broken) in res.output and "effective_from" in res.output
+        assert "rules/0" in res.output
+    missing = runner.invoke(app, ["rules", "--rules-dir", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no such folder" in missing.output
+
+
+def test_without_a_database_url_the_core_cli_says_so(monkeypatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    res = runner.invoke(app, ["migrate"])
+    assert res.exit_code == 2 and "--database-url" in res.output
+
+
+def test_helpline_kb_takes_its_defaults_from_the_settings(tmp_path: Path) -> None:
+    """`helpline kb` (outside the core) reads DATABASE_URL and STALE_AFTER_DAYS from the
+    settings, `.env` included, when neither the option nor the environment gives them."""
+    import os
+
+    root = Path(__file__).resolve().parents[2]
+    db = tmp_path / "from-dotenv.db"
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{db}\nSTALE_AFTER_DAYS=1\n",
+                                   encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "STALE_AFTER_DAYS")}
+    env["PYTHONPATH"] = str(root)
+    cmd = [sys.executable, "-m", "helpline.cli", "kb"]
+    proc = subprocess.run([*cmd, "migrate"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert db.is_file()
+    proc = subprocess.run([*cmd, "stale"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={**env, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    assert "not verified in the last 1 days" in proc.stdout
 
 
 def test_helpline_console_script_mounts_kb() -> None:

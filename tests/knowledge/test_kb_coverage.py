@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from knowledge.cli import app
 from knowledge.coverage import coverage
 from knowledge.db import session_scope
-from knowledge.rules import load_rule_files
+from knowledge.rules import RuleSet, load_rule_files
 from knowledge.setup import seed
 
 DAY = dt.date(2026, 12, 2)
@@ -67,20 +67,23 @@ services:
 """
 
 
-def small_db(db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    rules = tmp_path / "PE.yaml"
+def small_db(db, tmp_path: Path) -> RuleSet:  # type: ignore[no-untyped-def]
+    """Seed the test's own listings; return the test's own rules (their folder: `rules/`)."""
+    (tmp_path / "rules").mkdir()
+    rules = tmp_path / "rules" / "PE.yaml"
     rules.write_text(RULES, encoding="utf-8")
     (tmp_path / "seed" / "countries").mkdir(parents=True)
     (tmp_path / "seed" / "countries" / "PE.yaml").write_text(SEED, encoding="utf-8")
     with session_scope(db.engine) as s:
-        seed(s, ruleset=load_rule_files([rules]), seed_dir=tmp_path / "seed")
+        seed(s, seed_dir=tmp_path / "seed")
+    return load_rule_files([rules])
 
 
 def test_coverage_counts_what_an_irregular_adult_gets_and_who_can_be_reached(
         empty_db, tmp_path: Path) -> None:
-    small_db(empty_db, tmp_path)
+    rules = small_db(empty_db, tmp_path)
     with session_scope(empty_db.engine) as s:
-        [pe] = coverage(s, on=DAY, max_age_days=365)
+        [pe] = coverage(s, on=DAY, max_age_days=365, rules=rules)
     assert (pe.country, pe.name) == ("PE", "Perú")
     assert pe.national_domains == ["health", "work"]  # the minors' asylum rule does not count
     assert pe.missing_domains == ["education", "consular", "protection", "social_security",
@@ -92,24 +95,29 @@ def test_coverage_counts_what_an_irregular_adult_gets_and_who_can_be_reached(
     # Never verified: 2 rules, 1 hotline, 2 services (the retired hotline does not count).
     assert pe.stale == 5
     with session_scope(empty_db.engine) as s:
-        [later] = coverage(s, on=DAY + dt.timedelta(days=400), max_age_days=365)
+        [later] = coverage(s, on=DAY + dt.timedelta(days=400), max_age_days=365, rules=rules)
     assert later.stale == 8  # everything verified on 2026-12-01 is now old too
 
 
 def test_coverage_command_prints_a_table_and_json(empty_db, tmp_path: Path) -> None:
     small_db(empty_db, tmp_path)
+    own = ["--rules-dir", str(tmp_path / "rules")]
     runner = CliRunner()
-    res = runner.invoke(app, ["coverage", "--on", "2026-12-02", "--database-url", empty_db.url],
-                        env={"COLUMNS": "250"})
+    res = runner.invoke(app, ["coverage", "--on", "2026-12-02", "--database-url", empty_db.url,
+                              *own], env={"COLUMNS": "250"})
     assert res.exit_code == 0, res.output
     assert "PE Perú" in res.output and "2/9" in res.output and "1/2" in res.output
     assert "2: Lima, Tumbes" in res.output and "emergency, trafficking" in res.output
     res = runner.invoke(app, ["coverage", "--json", "--on", "2026-12-02",
-                              "--database-url", empty_db.url])
+                              "--database-url", empty_db.url, *own])
     assert res.exit_code == 0, res.output
     [row] = json.loads(res.stdout)
     assert row["national_domains"] == ["health", "work"] and row["reachable_services"] == 2
     assert row["stale"] == 5
+    shipped = runner.invoke(app, ["coverage", "--json", "--on", "2026-12-02",
+                                  "--database-url", empty_db.url])
+    assert shipped.exit_code == 0, shipped.output  # the shipped rules answer more for Peru
+    assert len(json.loads(shipped.stdout)[0]["national_domains"]) > 2
     res = runner.invoke(app, ["coverage", "--on", "02/12/2026", "--database-url", empty_db.url])
     assert res.exit_code == 2 and "YYYY-MM-DD" in res.output
     res = runner.invoke(app, ["coverage", "--help"])
