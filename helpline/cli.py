@@ -30,6 +30,10 @@ def _mount() -> None:
     app.add_typer(kb_app, name="kb", callback=_kb_defaults,
                   help="Knowledge base: migrate, seed, import, export, stale, coverage, rules, "
                        "evaluate.")
+    from console.cli import app as users_app
+
+    app.add_typer(users_app, name="users", help="Console accounts: add, disable, enable, "
+                                                "password, list.")
     try:
         from channels.cli import app as channels_app
     except ImportError:  # the channels CLI is optional in a knowledge-only install

@@ -1,0 +1,1 @@
+"""The casework console: logins and roles, the entitlement checker and the listings admin."""
