@@ -10,8 +10,11 @@ RASA_VENV   := .venv-rasa
 PY          := $(VENV)/bin/python
 RASA_PY     := $(RASA_VENV)/bin/python
 PIP_QUIET   ?= -q
+# `make test-fast`: every test but the tiers marked in pyproject.toml (stack, Rasa, processes,
+# services, browser).
+FAST_TIERS  := not e2e and not rasa and not process and not postgres and not redis and not browser
 
-.PHONY: help setup run train test test-fast bench lint i18n i18n-extract i18n-update clean
+.PHONY: help setup run train test test-fast bench lint i18n-extract i18n-update clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -37,18 +40,24 @@ locales/.stamp: $(VENV)/.stamp $(wildcard locales/*/LC_MESSAGES/*.po)
 setup: $(VENV)/.stamp $(RASA_VENV)/.stamp locales/.stamp ## build both environments and compile catalogues
 
 train: setup ## train the Rasa model if its data or config changed
-	@$(PY) -m helpline.training
+	@$(PY) -m devstack.training
 
 run: setup ## set up what is missing, then start rasa, actions and gateway (Ctrl-C stops all)
 	@$(PY) -m helpline.cli kb migrate
 	@$(PY) -m helpline.cli kb seed
-	@$(PY) -m helpline.supervisor
+	@$(PY) -m devstack
 
 test: setup ## set up what is missing, then run the whole test suite
 	@scripts/run-tests.sh
 
+test-fast: $(VENV)/.stamp locales/.stamp ## the unit tiers only: no Rasa, no stack, no processes or services; prints its time
+	@start=$$(date +%s); status=0; \
+	 HELPLINE_ENV=test $(PY) -m pytest -q -p no:cacheprovider -m "$(FAST_TIERS)" $(TEST_ARGS) \
+	   || status=$$?; \
+	 echo "==> test-fast finished after $$(( $$(date +%s) - start )) s"; exit $$status
+
 bench: setup train ## run the benchmarks and print their tables
-	@$(PY) -m helpline.bench $(BENCH_ARGS)
+	@$(PY) -m benchmarks $(BENCH_ARGS)
 
 lint: setup ## ruff and mypy
 	@$(VENV)/bin/ruff check .

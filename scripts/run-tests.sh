@@ -9,7 +9,7 @@ export HELPLINE_ENV=test
 scripts/services.sh
 
 echo "==> training the model if data or config changed"
-.venv/bin/python -m helpline.training
+.venv/bin/python -m devstack.training
 echo "==> model ready after ${SECONDS} s"
 
 echo "==> Rasa-environment tests (custom NLU components, tracker store)"

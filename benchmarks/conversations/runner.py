@@ -1,7 +1,7 @@
 """Drive the conversation sets through the real stack and print their pass rates.
 
 `python -m benchmarks.conversations.runner [--set development|exam|all]` starts rasa, the
-action server and the gateway with `helpline.supervisor.Stack` on a temporary knowledge base
+action server and the gateway with `devstack.supervisor.Stack` on a temporary knowledge base
 and tracker store, sends every conversation to Rasa's REST channel (one sender id each, turns
 in order), reads the tracker after each turn, and checks it (see `evaluate`).
 """
@@ -39,8 +39,8 @@ from helpline.settings import Settings
 @contextmanager
 def running_stack(model: Path | None = None) -> Iterator[Settings]:
     """The whole stack on free ports and a temporary knowledge base; stopped on exit."""
-    from helpline.supervisor import temporary_stack
-    from helpline.training import train
+    from devstack.supervisor import temporary_stack
+    from devstack.training import train
 
     with temporary_stack(model or train(), "conversation-bench-secret-0123456789abcdef",
                          prefix="bench-conversations-", timeout=400) as stack:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpline.paths import BOT_DIR, RASA_VENV, ROOT
-from helpline.training import rasa_env, train
+from devstack.training import rasa_env, train
 
 RASA = str(RASA_VENV / "bin" / "rasa")
 LANGUAGES = ("es", "en", "pt", "fr", "ht")
@@ -29,12 +29,14 @@ def run(argv: list[str], timeout: int = 600) -> subprocess.CompletedProcess[str]
                           timeout=timeout)
 
 
+@pytest.mark.rasa
 def test_training_data_validates() -> None:
     result = run([RASA, "data", "validate", "--data", str(BOT_DIR / "data"),
                   "-d", str(BOT_DIR / "domain.yml"), "-c", str(BOT_DIR / "config.yml")])
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
+@pytest.mark.rasa
 def test_stories_predict_every_step(model: Path, tmp_path: Path) -> None:
     result = run([RASA, "test", "core", "--model", str(model),
                   "--stories", str(BOT_DIR / "tests" / "test_stories.yml"),
@@ -44,6 +46,7 @@ def test_stories_predict_every_step(model: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, details[-6000:] + result.stderr[-3000:]
 
 
+@pytest.mark.rasa
 def test_heldout_intent_accuracy(model: Path) -> None:
     result = run([str(RASA_VENV / "bin" / "python"), str(BOT_DIR / "scripts" / "evaluate_nlu.py"),
                   str(model), str(BOT_DIR / "tests" / "nlu_heldout")])

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gateway_fakes import FakeRasa, ServedApp, make_settings
 
 from channels.app import create_app
 from helpline.settings import Settings
+from tests.auxil.fake_rasa import FakeRasa
+from tests.auxil.networking import ServedApp
+from tests.auxil.settings import make_settings
 
 
 @pytest.fixture

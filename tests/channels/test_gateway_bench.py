@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gateway_fakes import FakeRasa, ServedApp
-
-from helpline.bench_gateway import main
+from benchmarks.gateway_overhead import main
+from tests.auxil.fake_rasa import FakeRasa
+from tests.auxil.networking import ServedApp
 
 
 def test_bench_reports_both_paths_and_memory(capsys) -> None:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gateway_fakes import ServedApp, free_port, make_settings
 
 from channels import texts
 from channels.app import create_app
 from channels.safety import HotlineDirectory, danger_lines, outage_replies
 from helpline.i18n import gettext_for
+from tests.auxil.networking import ServedApp, free_port
+from tests.auxil.settings import make_settings
 
 danger = pytest.importorskip("helpline.danger", reason="danger lexicon (helpline.danger) missing")
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import httpx
-from gateway_fakes import SECRET, FakeRasa, ServedApp, free_port, make_settings, wait_for
 
 from channels import texts
 from channels.app import create_app
 from channels.pseudonym import pseudonymise
 from helpline.i18n import LANGUAGES, gettext_for
+from tests.auxil.fake_rasa import FakeRasa
+from tests.auxil.networking import ServedApp, free_port, wait_for
+from tests.auxil.settings import SECRET, make_settings
 
 SESSION = "a1b2c3d4e5f6a7b8"
 

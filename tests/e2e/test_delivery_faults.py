@@ -23,12 +23,11 @@ from twilio.request_validator import RequestValidator
 
 from channels.pseudonym import SecretBox, pseudonymise
 from channels.store import GatewayStore, make_store_engine
+from devstack.supervisor import Child, Stack, isolated_settings
+from devstack.training import train
 from helpline.settings import Settings
-from helpline.supervisor import Child, Stack
-from helpline.training import train
-from tests.channels.channel_fakes import FakeBotApi, FakeTwilio
-from tests.channels.gateway_fakes import ServedApp
-from tests.e2e.conftest import free_port
+from tests.auxil.fake_apis import FakeBotApi, FakeTwilio
+from tests.auxil.networking import ServedApp
 
 pytestmark = pytest.mark.e2e
 
@@ -146,17 +145,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
     bot, twilio = FakeBotApi(BOT_TOKEN), FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
     var = tmp_path_factory.mktemp("faults")
-    rasa, actions, gateway = free_port(), free_port(), free_port()
     with ServedApp(bot.app()) as bot_api, ServedApp(twilio.app()) as twilio_api:
-        settings = Settings(
-            helpline_env="test",
-            database_url=f"sqlite:///{var / 'knowledge.db'}",
-            tracker_store_url=f"sqlite:///{var / 'tracker.db'}",
-            gateway_database_url=f"sqlite:///{var / 'gateway.db'}",
-            rasa_port=rasa, actions_port=actions, gateway_port=gateway,
-            rasa_url=f"http://127.0.0.1:{rasa}",
-            action_server_url=f"http://127.0.0.1:{actions}/webhook",
-            sender_id_secret=SECRET,
+        settings = isolated_settings(
+            var, SECRET,
             gateway_retry_seconds=1.0,
             public_base_url="https://helpline.example.org",
             telegram_bot_token=BOT_TOKEN, telegram_webhook_secret=WEBHOOK_SECRET,
@@ -337,7 +328,7 @@ def test_replies_of_a_slow_api_arrive_in_turn_order(env: Env) -> None:
 
 
 # --- 9. erasure is complete and only after "yes" ----------------------------------------------
-def _erase_rounds(env: Env, say: Any, pseudonym: str, answer: str) -> None:
+def _erase_rounds(say: Any, answer: str) -> None:
     say("hola")
     say("borra mis datos")
     say(answer)
@@ -353,7 +344,7 @@ def test_erasure_on_every_channel_only_after_yes(env: Env) -> None:
     }
     for channel, (raw, say) in senders.items():
         pseudonym = env.pseudonym(channel, raw)
-        _erase_rounds(env, say, pseudonym, "no")
+        _erase_rounds(say, "no")
         wait_until(lambda p=pseudonym: "no" in env.user_texts(p), 30, f"{channel} no")
         kept = store.holds_anything_of(pseudonym)
         assert kept["gateway_senders_v2"] == 1, (channel, kept)  # "no" erases nothing

@@ -14,9 +14,9 @@ import uuid
 import httpx
 import pytest
 
+from devstack.supervisor import Stack
 from helpline.settings import Settings
-from helpline.supervisor import Stack
-from tests.process.test_action_server import listening_addresses
+from tests.auxil.networking import listening_addresses
 
 pytestmark = pytest.mark.e2e
 
@@ -27,8 +27,8 @@ def say(gateway: httpx.Client, session: str, text: str) -> list[str]:
     return [r.get("text", "") for r in response.json()["replies"] if r.get("text")]
 
 
-def test_every_process_listens_on_loopback_only(stack: Stack, stack_settings: Settings) -> None:
-    s = stack_settings
+def test_every_process_listens_on_loopback_only(stack: Stack) -> None:
+    s = stack.settings
     for port in (s.gateway_port, s.rasa_port, s.actions_port):
         assert listening_addresses(port) == {"0100007F"}, port
 

@@ -20,7 +20,10 @@ import sqlalchemy as sa
 
 from helpline import handoff
 from helpline.i18n import gettext_for
-from tests.process.conftest import PY, free_port, process_env, serving
+from tests.auxil.networking import free_port, listening_addresses
+from tests.auxil.processes import PY, process_env, serving
+
+pytestmark = pytest.mark.process
 
 TOKEN = secrets.token_urlsafe(32)
 TEXT = "me quieren matar, estoy en México"
@@ -51,7 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     engine = sa.create_engine(db)
     expired_row(engine, "expired-before-start")
     port = free_port()
-    env = process_env(tmp, HELPLINE_ENV="production", DATABASE_URL=db, ACTIONS_PORT=str(port),
+    env = process_env(HELPLINE_ENV="production", DATABASE_URL=db, ACTIONS_PORT=str(port),
                       ACTION_SERVER_TOKEN=TOKEN, RASA_TOKEN=secrets.token_urlsafe(24),
                       SENDER_ID_SECRET=secrets.token_urlsafe(40), HANDOFF_PURGE_SECONDS="1")
     log = tmp / "actions.log"
@@ -69,18 +72,6 @@ def call(action: str, latest: dict[str, Any], slots: dict[str, Any] | None = Non
                     "events": events or [], "paused": False, "followup_action": None,
                     "active_loop": {}, "latest_action_name": "action_listen"},
     }
-
-
-def listening_addresses(port: int) -> set[str]:
-    """Local addresses of LISTEN sockets on `port`, from /proc/net/tcp and tcp6."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, hex_port = local.rsplit(":", 1)
-            if state == "0A" and int(hex_port, 16) == port:
-                found.add(address)
-    return found
 
 
 def test_binds_loopback_only(server: Server) -> None:

@@ -12,10 +12,10 @@ from types import ModuleType
 
 import pytest
 
+from devstack.supervisor import Child
 from helpline import logsafe
 from helpline.paths import BOT_DIR
-from helpline.supervisor import Child
-from tests.process.conftest import PY
+from tests.auxil.processes import PY
 
 TEXT = "me quieren matar, estoy en México"
 SAMPLES = [

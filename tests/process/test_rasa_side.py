@@ -11,14 +11,17 @@ import secrets
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.process.conftest import RASA_PY, free_port, process_env, serving
-from tests.process.test_action_server import listening_addresses
+from tests.auxil.networking import free_port, listening_addresses
+from tests.auxil.processes import RASA_PY, process_env, serving
+
+pytestmark = [pytest.mark.process, pytest.mark.rasa]
 
 
 def test_rasa_api_refuses_calls_without_the_token(tmp_path: Path) -> None:
     port, token = free_port(), secrets.token_urlsafe(24)
-    env = process_env(tmp_path, HELPLINE_ENV="production", RASA_TOKEN=token,
+    env = process_env(HELPLINE_ENV="production", RASA_TOKEN=token,
                       ACTION_SERVER_TOKEN=secrets.token_urlsafe(24))
     argv = [RASA_PY, "-m", "helpline_nlu.serve", "--enable-api", "--port", str(port),
             "--model", str(tmp_path / "no-model.tar.gz")]

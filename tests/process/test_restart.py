@@ -7,9 +7,13 @@ import signal
 import time
 from pathlib import Path
 
-from helpline import supervisor
-from helpline.supervisor import Child
-from tests.process.conftest import PY
+import pytest
+
+from devstack import supervisor
+from devstack.supervisor import Child
+from tests.auxil.processes import PY
+
+pytestmark = pytest.mark.process
 
 
 def sleeper(tmp_path: Path) -> Child:

@@ -15,14 +15,14 @@ import pytest
 
 from helpline.paths import ROOT
 from helpline.settings import DEV_PLACEHOLDER, load_settings
-from tests.process.conftest import PY, RASA_PY, process_env, run_until_exit
+from tests.auxil.processes import PY, RASA_PY, process_env, run_until_exit
 
 #: A real-looking secret that must never appear in any output.
 TWILIO_TOKEN = "f3a9c1d7e5b2" + secrets.token_hex(10)
 PROCESSES = {
     "actions": [PY, "-m", "helpline.serve", "actions"],
     "gateway": [PY, "-m", "helpline.serve", "gateway"],
-    "supervisor": [PY, "-m", "helpline.supervisor"],
+    "supervisor": [PY, "-m", "devstack"],
 }
 CASES = {
     "missing": ({}, {"SENDER_ID_SECRET", "RASA_TOKEN", "ACTION_SERVER_TOKEN"}),
@@ -35,8 +35,8 @@ CASES = {
 }
 
 
-def production(tmp_path: Path, **values: str) -> dict[str, str]:
-    return process_env(tmp_path, HELPLINE_ENV="production", TWILIO_ACCOUNT_SID="AC" + "7" * 3
+def production(**values: str) -> dict[str, str]:
+    return process_env(HELPLINE_ENV="production", TWILIO_ACCOUNT_SID="AC" + "7" * 3
                        + secrets.token_hex(15), TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
                        PUBLIC_BASE_URL="https://helpline.example.org", **values)
 
@@ -51,29 +51,33 @@ def assert_refused(result: object, names: set[str], values: list[str]) -> None:
         assert value not in out, "a secret value leaked into the output"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("process", sorted(PROCESSES))
 def test_processes_refuse_bad_production_settings(process: str, case: str,
                                                   tmp_path: Path) -> None:
     values, names = CASES[case]
-    result = run_until_exit(PROCESSES[process], tmp_path, production(tmp_path, **values))
+    result = run_until_exit(PROCESSES[process], tmp_path, production(**values))
     assert_refused(result, names, [TWILIO_TOKEN, *values.values()])
 
 
+@pytest.mark.process
+@pytest.mark.rasa
 @pytest.mark.parametrize("case", ["missing", "placeholder"])
 def test_rasa_side_refuses_to_start_without_a_real_token(case: str, tmp_path: Path) -> None:
     values, _names = CASES[case]
     names = {"RASA_TOKEN", "ACTION_SERVER_TOKEN"}
     result = run_until_exit([RASA_PY, "-m", "helpline_nlu.serve", "--enable-api"], tmp_path,
-                            production(tmp_path, **values))
+                            production(**values))
     assert_refused(result, names, [TWILIO_TOKEN, *values.values()])
 
 
+@pytest.mark.process
 def test_a_copied_env_example_is_refused_in_production(tmp_path: Path) -> None:
     example = (ROOT / ".env.example").read_text()
     (tmp_path / ".env").write_text(example.replace("HELPLINE_ENV=development",
                                                    "HELPLINE_ENV=production"))
-    env = process_env(tmp_path)
+    env = process_env()
     result = run_until_exit(PROCESSES["actions"], tmp_path, env)
     assert_refused(result, {"SENDER_ID_SECRET", "RASA_TOKEN", "ACTION_SERVER_TOKEN"}, [])
 

@@ -12,21 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
-from channel_fakes import FakeBotApi
-from gateway_fakes import (
-    LONG_PAYLOAD,
-    SECRET,
-    FakeRasa,
-    ServedApp,
-    free_port,
-    make_settings,
-    wait_for,
-)
 
 from channels import texts
 from channels.app import create_app
 from channels.pseudonym import pseudonymise
 from helpline.i18n import gettext_for
+from tests.auxil.fake_apis import FakeBotApi
+from tests.auxil.fake_rasa import LONG_PAYLOAD, FakeRasa
+from tests.auxil.networking import ServedApp, free_port, wait_for
+from tests.auxil.settings import SECRET, make_settings
 
 PAYLOADS = Path(__file__).parent / "payloads"
 TOKEN = "7000000001:AAH-test-token-for-the-fake-bot-api"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from channel_fakes import FakeBotApi
-from gateway_fakes import ServedApp
 from typer.testing import CliRunner
 
 from channels.cli import app
+from tests.auxil.fake_apis import FakeBotApi
+from tests.auxil.networking import ServedApp
 
 TOKEN = "7000000001:AAH-test-token-for-the-fake-bot-api"
 

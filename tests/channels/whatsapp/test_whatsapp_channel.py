@@ -14,14 +14,16 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
-from channel_fakes import FakeTwilio
-from gateway_fakes import SECRET, FakeRasa, ServedApp, free_port, make_settings, wait_for
 from twilio.request_validator import RequestValidator
 
 from channels import texts
 from channels.app import create_app
 from channels.pseudonym import pseudonymise
 from helpline.i18n import gettext_for
+from tests.auxil.fake_apis import FakeTwilio
+from tests.auxil.fake_rasa import FakeRasa
+from tests.auxil.networking import ServedApp, free_port, wait_for
+from tests.auxil.settings import SECRET, make_settings
 
 PAYLOADS = Path(__file__).parent / "payloads"
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"

@@ -2,7 +2,7 @@
 web-chat path and, in the same run, straight to Rasa's REST channel; prints throughput,
 p50/p95 latency per turn, the gateway's added latency and its resident memory.
 
-    python -m helpline.bench_gateway http://127.0.0.1:5005 [--conversations 20] [--turns 5]
+    python -m benchmarks.gateway_overhead http://127.0.0.1:5005 [--conversations 20] [--turns 5]
 
 The gateway is started as its own uvicorn process (so its RSS is its own) on a free loopback
 port, with a throw-away store; pass --gateway-url to measure one that is already running
@@ -15,8 +15,6 @@ import argparse
 import asyncio
 import os
 import secrets
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from benchmarks.measure import percentile, rss_mb
+from devstack.supervisor import free_port
 
 SCRIPT = (
     "hola",
@@ -49,26 +50,13 @@ class Sample:
     wall: float = 0.0
 
     def summary(self) -> dict[str, float]:
-        ordered = sorted(self.latencies) or [float("nan")]
-        p95_index = max(0, min(len(ordered) - 1, round(0.95 * len(ordered)) - 1))
         return {
             "turns": len(self.latencies),
             "failures": self.failures,
             "throughput": len(self.latencies) / self.wall if self.wall else 0.0,
-            "p50_ms": statistics.median(ordered) * 1000,
-            "p95_ms": ordered[p95_index] * 1000,
+            "p50_ms": percentile(self.latencies, 50) * 1000,
+            "p95_ms": percentile(self.latencies, 95) * 1000,
         }
-
-
-def rss_mb(pid: int) -> float | None:
-    """Resident set size of a process in MB (Linux /proc), None when unavailable."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 class RssSampler(threading.Thread):
@@ -82,7 +70,7 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.is_set():
-            self.peak = max(self.peak, rss_mb(self.pid) or 0.0)
+            self.peak = max(self.peak, rss_mb(self.pid, children=False) or 0.0)
             self._halt.wait(0.05)
 
     def stop(self) -> float:
@@ -91,19 +79,16 @@ class RssSampler(threading.Thread):
         return self.peak
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_gateway(rasa_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Start the gateway under uvicorn on a free port; returns the process and its URL."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "RASA_URL": rasa_url,
         "GATEWAY_DATABASE_URL": f"sqlite:///{workdir / 'gateway.db'}",
+        # The gateway reads hotlines for its own danger answers; an empty throw-away knowledge
+        # base keeps the benchmark off the developer's `var/`.
+        "DATABASE_URL": f"sqlite:///{workdir / 'knowledge.db'}",
         "SENDER_ID_SECRET": secrets.token_hex(32),
         "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000",
         "HELPLINE_ENV": "test",
@@ -180,7 +165,7 @@ def main(rasa_url: str, conversations: int = 20, turns: int = 5, rounds: int = 5
             process, gateway_url = start_gateway(rasa_url, Path(tmp))
             gateway_pid = process.pid
         try:
-            idle = rss_mb(gateway_pid) if gateway_pid else None
+            idle = rss_mb(gateway_pid, children=False) if gateway_pid else None
             sampler = RssSampler(gateway_pid) if gateway_pid else None
             if sampler:
                 sampler.start()

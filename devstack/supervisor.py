@@ -1,6 +1,6 @@
 """Start rasa, the action server and the gateway as child processes, and keep them running.
 
-`python -m helpline.supervisor` (what `make run` ends with) runs in the foreground, prints the
+`python -m devstack` (what `make run` ends with) runs in the foreground, prints the
 URLs once every process answers its health check, and on Ctrl-C or SIGTERM stops each child's
 whole process group so no orphan keeps a port. A child that dies is restarted after a backoff
 (1 s, doubling to 30 s, reset once it has run a minute) while the others keep serving, so a
@@ -34,10 +34,10 @@ from typing import IO
 import httpx
 import yaml
 
+from devstack.training import rasa_env, train
 from helpline import logsafe
 from helpline.paths import BOT_DIR, ROOT, VAR_DIR
 from helpline.settings import Settings, SettingsError, get_settings
-from helpline.training import rasa_env, train
 
 PY = Path(sys.executable)
 RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
@@ -285,22 +285,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def isolated_settings(var_dir: Path, secret: str, **overrides: object) -> Settings:
+    """Settings for a stack of its own: free loopback ports and every store (knowledge base,
+    tracker store, gateway store) a SQLite file in `var_dir`; `.env` is not read, so a
+    developer's channel tokens or database URLs never reach a test or a benchmark."""
+    rasa, actions, gateway = free_port(), free_port(), free_port()
+    values: dict[str, object] = {
+        "helpline_env": "test",
+        "database_url": f"sqlite:///{var_dir / 'knowledge.db'}",
+        "tracker_store_url": f"sqlite:///{var_dir / 'tracker.db'}",
+        "gateway_database_url": f"sqlite:///{var_dir / 'gateway.db'}",
+        "rasa_port": rasa, "actions_port": actions, "gateway_port": gateway,
+        "rasa_url": f"http://127.0.0.1:{rasa}",
+        "action_server_url": f"http://127.0.0.1:{actions}/webhook",
+        "sender_id_secret": secret,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 @contextlib.contextmanager
 def temporary_stack(model: Path, secret: str, prefix: str = "helpline-",
                     timeout: float = 300.0) -> Iterator[Stack]:
-    """The whole stack on free ports, with a seeded temporary knowledge base and tracker
-    store (benchmarks and evaluations); stopped and removed on exit."""
+    """The whole stack on free ports, with a seeded temporary knowledge base, tracker store and
+    gateway store (benchmarks and evaluations); stopped and removed on exit."""
     from knowledge.setup import prepare
 
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         var = Path(tmp)
-        rasa, actions, gateway = free_port(), free_port(), free_port()
-        settings = Settings(
-            helpline_env="test", database_url=f"sqlite:///{var / 'knowledge.db'}",
-            tracker_store_url=f"sqlite:///{var / 'tracker.db'}", rasa_port=rasa,
-            actions_port=actions, gateway_port=gateway, rasa_url=f"http://127.0.0.1:{rasa}",
-            action_server_url=f"http://127.0.0.1:{actions}/webhook", sender_id_secret=secret,
-        )
+        settings = isolated_settings(var, secret)
         prepare(settings.database_url)
         stack = Stack(settings, model, var_dir=var)
         stack.start(timeout=timeout)

@@ -1,7 +1,7 @@
 """Knowledge-base benchmarks: entitlement evaluation per profile, service search p95 over
 100,000 generated listings and the import of those listings, on SQLite and PostgreSQL.
 
-Run `python -m helpline.bench_knowledge` (PostgreSQL is skipped when unreachable). Generated
+Run `python -m benchmarks.knowledge_base` (PostgreSQL is skipped when unreachable). Generated
 listings live only in throw-away databases (a temporary SQLite file and a temporary schema).
 """
 
@@ -23,6 +23,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
+
+from benchmarks.measure import percentile
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CITIES = {
@@ -75,12 +77,6 @@ def generate_listings(path: Path, n: int, seed: int = 7) -> None:
                         "false"])
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
-    return values[k]
-
-
 @contextmanager
 def database(backend: str) -> Iterator[str]:
     """A migrated, seeded, throw-away database URL for `backend`."""
@@ -131,9 +127,9 @@ def bench_backend(backend: str, csv_path: Path, n: int, queries: int) -> list[tu
             ms = timed(lambda: [evaluate(s, p, on=day, lang="es", with_contacts=False)
                                 for p in profiles], 200)
             per = [m / len(profiles) for m in ms]
+            p95 = percentile(per, 95)
             rows.append((backend, "entitlement evaluation, one profile (mean / p95)",
-                         f"{statistics.mean(per):.3f} ms / {pct(per, 95):.3f} ms", "≤ 2 ms",
-                         pct(per, 95) <= 2))
+                         f"{statistics.mean(per):.3f} ms / {p95:.3f} ms", "≤ 2 ms", p95 <= 2))
         t = time.perf_counter()
         with session_scope(engine, actor="bench") as s:
             res = import_file(s, csv_path)
@@ -169,8 +165,8 @@ def bench_backend(backend: str, csv_path: Path, n: int, queries: int) -> list[tu
                     hits += page.total
         rows.append((backend, f"service search over {n:,} listings, {queries} queries "
                               f"(p50 / p95; mean {hits / queries:.0f} hits)",
-                     f"{pct(lat_ms, 50):.2f} ms / {pct(lat_ms, 95):.2f} ms", "p95 ≤ 10 ms",
-                     pct(lat_ms, 95) <= 10))
+                     f"{percentile(lat_ms, 50):.2f} ms / {percentile(lat_ms, 95):.2f} ms",
+                     "p95 ≤ 10 ms", percentile(lat_ms, 95) <= 10))
         engine.dispose()
     return rows
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,19 +16,16 @@ from helpline.paths import RASA_VENV, ROOT
 
 PY = sys.executable
 RASA_PY = str(RASA_VENV / "bin" / "python")
-#: Variables a test must not inherit from the developer's shell or `.env`.
+#: Variables a test must not inherit from the developer's shell. The store URLs are inherited:
+#: `tests/conftest.py` points them at the session's temporary directory.
 CLEARED = ("HELPLINE_ENV", "SENDER_ID_SECRET", "RASA_TOKEN", "ACTION_SERVER_TOKEN",
            "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TWILIO_ACCOUNT_SID",
-           "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER", "PUBLIC_BASE_URL", "DATABASE_URL")
+           "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER", "PUBLIC_BASE_URL")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def process_env(cwd: Path, **values: str) -> dict[str, str]:
+def process_env(**values: str) -> dict[str, str]:
+    """The environment for a started process: the developer's own secrets and database URLs
+    left out (`CLEARED`), Rasa quiet, the project importable, then `values`."""
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
                PYTHONPATH=str(ROOT), **values)

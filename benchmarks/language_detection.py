@@ -1,6 +1,6 @@
 """Language detection benchmark on the held-out NLU files: per-language accuracy and confusion.
 
-Run `python -m helpline.bench_language`.
+Run `python -m benchmarks.language_detection`.
 """
 
 from __future__ import annotations

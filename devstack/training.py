@@ -2,7 +2,7 @@
 
 The fingerprint covers the config, domain, training data and the custom NLU components, so an
 unchanged checkout reuses `bot/models/helpline-<fingerprint>.tar.gz` without retraining.
-Run `python -m helpline.training` (what `make train` does).
+Run `python -m devstack.training` (what `make train` does).
 """
 
 from __future__ import annotations

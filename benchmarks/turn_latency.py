@@ -7,7 +7,6 @@ base add. Also reports the memory of each running process. Budget: p95 ratio <= 
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import tempfile
 import time
@@ -18,9 +17,10 @@ from typing import Any
 import httpx
 import yaml
 
+from benchmarks.measure import percentile, rss_mb
+from devstack.supervisor import Child
+from devstack.training import rasa_env
 from helpline.paths import BOT_DIR, RASA_VENV
-from helpline.supervisor import Child
-from helpline.training import rasa_env
 
 TURNS = [
     "hola", "estoy en México", "¿puedo ir al médico aunque no tenga papeles?",
@@ -28,29 +28,6 @@ TURNS = [
     "I'm in Colombia", "can my kids go to school?", "eu estou no Brasil",
     "posso ir ao hospital sem documentos?",
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB."""
-    total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            continue
-    return total / 1024
 
 
 def bare_project(directory: Path) -> Path:
@@ -149,8 +126,8 @@ def main(full_rasa_url: str, bare_port: int, pids: dict[str, int], conversations
             bare.stop()
     result: dict[str, Any] = {
         "turns": len(full_ms),
-        "full_p50_ms": statistics.median(full_ms), "full_p95_ms": percentile(full_ms, 0.95),
-        "bare_p50_ms": statistics.median(bare_ms), "bare_p95_ms": percentile(bare_ms, 0.95),
+        "full_p50_ms": percentile(full_ms, 50), "full_p95_ms": percentile(full_ms, 95),
+        "bare_p50_ms": percentile(bare_ms, 50), "bare_p95_ms": percentile(bare_ms, 95),
     }
     result["p95_ratio"] = result["full_p95_ms"] / result["bare_p95_ms"]
     result["rss_mb"] = {name: rss_mb(pid) for name, pid in pids.items()}
@@ -166,5 +143,6 @@ def main(full_rasa_url: str, bare_port: int, pids: dict[str, int], conversations
     budgets = {"rasa": 1536, "actions": 250, "gateway": 150}
     print(f"\n{'process':<12}{'RSS MB':>10}{'budget':>10}")
     for name, mb in result["rss_mb"].items():
-        print(f"{name:<12}{mb:>10.0f}{budgets.get(name, 0):>10}")
+        shown = "-" if mb is None else f"{mb:.0f}"
+        print(f"{name:<12}{shown:>10}{budgets.get(name, 0):>10}")
     return result

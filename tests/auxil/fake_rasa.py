@@ -1,73 +1,16 @@
-"""Real HTTP servers on 127.0.0.1 for the gateway tests: a Rasa REST-channel stand-in, and a
-helper that runs any ASGI app (the gateway itself, fake Bot API, fake Twilio) under uvicorn."""
+"""A stand-in for Rasa at its HTTP boundary (REST channel, tracker, execute), for gateway tests."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from helpline.settings import Settings
-
-SECRET = "test-sender-secret-0123456789abcdef0123"
-
-
 LONG_PAYLOAD = '/inform{"country": "MX", "nationality": "VE", "situation": "pregnant"}'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServedApp:
-    """An ASGI app served by uvicorn in a thread on a fixed loopback port (restartable)."""
-
-    def __init__(self, app: Any, port: int | None = None) -> None:
-        self.app = app
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> ServedApp:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("server did not start")
-            time.sleep(0.01)
-        sock.close()  # uvicorn holds its own duplicate of the listening socket
-        self._server, self._thread = server, thread
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-        self._server = self._thread = None
-
-    def __enter__(self) -> ServedApp:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 @dataclass
@@ -158,33 +101,3 @@ class FakeRasa:
 
     def texts(self) -> list[str]:
         return [r["message"] for r in self.received]
-
-
-def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until `predicate()` is truthy; return its value or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
-
-
-def make_settings(tmp_path: Path, rasa_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "helpline_env": "test",
-        "rasa_url": rasa_url,
-        "sender_id_secret": SECRET,
-        "gateway_database_url": f"sqlite:///{tmp_path / 'gateway.db'}",
-        "database_url": f"sqlite:///{tmp_path / 'knowledge.db'}",
-        "gateway_retry_seconds": 0.2,
-        "rasa_timeout_seconds": 5.0,
-        "telegram_bot_token": None,
-        "twilio_account_sid": None,
-        "twilio_auth_token": None,
-        "public_base_url": None,
-        "rasa_token": None,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
