@@ -45,4 +45,4 @@ def install() -> None:
     """Makes every `RemoteAction` use the validator built once (idempotent)."""
     from rasa.core.actions.action import RemoteAction
 
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = validate_action_result

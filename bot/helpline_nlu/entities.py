@@ -7,7 +7,7 @@ lexicons in `helpline_nlu/data` (see `helpline_nlu.resolve` for the rules).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,16 +29,16 @@ class HelplineEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts country, nationality, language, migration_status, situation, service_category."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """`entities`: which of the contract's entities to emit (default: all)."""
         return {"entities": list(ENTITY_NAMES)}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         """Packages the component imports."""
         return ["spacy", "babel", "yaml"]
 
-    def __init__(self, config: Dict[Text, Any], matcher: Optional[LexiconMatcher] = None) -> None:
+    def __init__(self, config: Dict[str, Any], matcher: Optional[LexiconMatcher] = None) -> None:
         """Creates the extractor; the lexicon matcher is built once per process."""
         self._config = {**self.get_default_config(), **config}
         unknown = set(self._config["entities"]) - set(ENTITY_NAMES)
@@ -50,7 +50,7 @@ class HelplineEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -62,7 +62,7 @@ class HelplineEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Leaves training data as annotated; this component learns nothing."""
         return training_data
 
-    def extract(self, text: Text) -> List[Dict[Text, Any]]:
+    def extract(self, text: str) -> List[Dict[str, Any]]:
         """Rasa-shaped entity dicts for `text` (without the extractor name)."""
         if not text or text.startswith("/"):  # "/intent{...}" shortcuts carry their own entities
             return []

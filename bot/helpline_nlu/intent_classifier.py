@@ -219,6 +219,12 @@ class NgramIntentModel:
         """Whether the model has been fitted or loaded."""
         return self.coef is not None
 
+    def _weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted coefficients and intercepts; ValueError before training."""
+        if self.coef is None or self.intercept is None:
+            raise ValueError("NgramIntentModel is not trained.")
+        return self.coef, self.intercept
+
     def _svm(self) -> LinearSVC:
         return LinearSVC(
             C=float(self.config["C"]),
@@ -272,19 +278,19 @@ class NgramIntentModel:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities of every intent (columns in `classes` order) for each text."""
-        if not self.trained:
-            raise ValueError("NgramIntentModel is not trained.")
+        coef, intercept = self._weights()
         x = self.features.transform(self.features.documents(texts))
-        scores = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        scores = np.asarray(x @ coef.T, dtype=np.float64) + intercept
         return softmax(scores, self.scale)
 
     def save(self, directory: Path) -> None:
         """Writes arrays and vocabularies into `directory`."""
         vocabularies, idfs = self.features.state()
+        coef, intercept = self._weights()
         np.savez_compressed(
             directory / ARRAYS_FILE,
-            coef=self.coef,
-            intercept=self.intercept,
+            coef=coef,
+            intercept=intercept,
             classes=self.classes,
             scale=np.array(self.scale),
             **{f"idf_{name}": idf for name, idf in idfs.items()},

@@ -222,7 +222,8 @@ def load_gazetteer() -> Tuple[Dict[str, Place], Dict[str, List[Tuple[str, str]]]
             for name, spec in (entries or {}).items():
                 spec = spec or {}
                 at = spec.get("at")
-                if at is not None and (len(at) != 2 or not all(isinstance(v, (int, float)) for v in at)):
+                numbers = at is not None and all(isinstance(v, (int, float)) for v in at)
+                if at is not None and (len(at) != 2 or not numbers):
                     raise ValueError(f"cities.yaml: {code} {name}: `at` must be [lat, lon]")
                 place_id = f"{code}:{name}"
                 places[place_id] = Place(
@@ -273,9 +274,11 @@ def _gazetteer_patterns(
 def _place_patterns(place: Place, raw: str, cased: Set[str], needs_cue: Set[str]) -> List[Pattern]:
     folded = fold(raw)
     if folded in needs_cue:
-        return [Pattern(COUNTRY_AFTER_CUE, place.country, raw, FOLDED), Pattern(CITY, place.id, raw, FOLDED)]
+        return [Pattern(COUNTRY_AFTER_CUE, place.country, raw, FOLDED),
+                Pattern(CITY, place.id, raw, FOLDED)]
     out = _name_patterns(COUNTRY, place.country, raw, cased)
-    out += [Pattern(CITY, place.id, p.phrase, p.mode if p.mode == PHONETIC else FOLDED) for p in out]
+    out += [Pattern(CITY, place.id, p.phrase, p.mode if p.mode == PHONETIC else FOLDED)
+            for p in out]
     return out
 
 
@@ -283,11 +286,13 @@ def _shared_patterns(folded: str, raw: str, cased: Set[str], needs_cue: Set[str]
     if folded in needs_cue:
         return [Pattern(SHARED_AFTER_CUE, folded, raw, FOLDED)]
     if folded in cased:
-        return [Pattern(SHARED_CITY, folded, raw, CASED), Pattern(SHARED_AFTER_CUE, folded, raw, FOLDED)]
+        return [Pattern(SHARED_CITY, folded, raw, CASED),
+                Pattern(SHARED_AFTER_CUE, folded, raw, FOLDED)]
     return [Pattern(SHARED_CITY, folded, raw, FOLDED)]
 
 
-def _country_patterns() -> Tuple[List[Pattern], Dict[str, Place], Dict[str, Tuple[str, ...]], FrozenSet[str]]:
+def _country_patterns() -> Tuple[
+        List[Pattern], Dict[str, Place], Dict[str, Tuple[str, ...]], FrozenSet[str]]:
     """Country names and gazetteer places: patterns, places by id, shared names, and the
     folded names that count only after a place word."""
     names, cased, excluded = _country_names()
@@ -301,7 +306,8 @@ def _country_patterns() -> Tuple[List[Pattern], Dict[str, Place], Dict[str, Tupl
         for name in sorted(country_names):
             if fold(name) not in excluded:
                 patterns.extend(_name_patterns(COUNTRY, code, name, cased))
-    place_patterns, shared = _gazetteer_patterns(places, place_names, names, cased, needs_cue, prefer)
+    place_patterns, shared = _gazetteer_patterns(places, place_names, names, cased, needs_cue,
+                                                 prefer)
     return patterns + place_patterns, places, shared, frozenset(needs_cue)
 
 

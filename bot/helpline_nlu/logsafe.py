@@ -114,4 +114,4 @@ def remember_user_messages() -> None:
         original(self, text, *args, **kwargs)
 
     __init__._helpline_remembers = True  # type: ignore[attr-defined]
-    UserMessage.__init__ = __init__  # type: ignore[method-assign]
+    UserMessage.__init__ = __init__

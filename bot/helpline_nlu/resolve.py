@@ -87,9 +87,11 @@ _PLACE_CUES = (
     lx.CUE_RESIDENCE_THIRD,
 )
 _PLACE_LABELS = (lx.COUNTRY, lx.DEMONYM, lx.SHARED_CITY)
-_ADJACENT_GAP = frozenset({",", "(", ")", "-", "/", "de", "del", "en", "in", "em", "no", "na", "du"})
+_ADJACENT_GAP = frozenset({",", "(", ")", "-", "/", "de", "del", "en", "in", "em", "no", "na",
+                           "du"})
 """Words allowed between a shared city name and the country or region that settles it."""
-_DOCUMENT_GAP = frozenset({"de", "del", "from", "of", "do", "da", "du", "d", "the", "el", "la", "nan"})
+_DOCUMENT_GAP = frozenset({"de", "del", "from", "of", "do", "da", "du", "d", "the", "el", "la",
+                           "nan"})
 _ORIGIN_WORDS = frozenset({"de", "del", "from", "do", "da", "du", "d", "soti"})
 RELATION_WINDOW = 3
 """Words after a relation searched for a sign that it acts on the speaker."""
@@ -221,12 +223,14 @@ class _Context:
         """A capitalised-only (or cue-only) place name as written here still counts."""
         if self.cue_before(hit.tok_start, _PLACE_CUES, 1) is not None:
             return True
-        if self.cue_before(hit.tok_start, [lx.CUE_ORIGIN_AT_START], 0) is not None and hit.tok_start == 1:
+        at_start = self.cue_before(hit.tok_start, [lx.CUE_ORIGIN_AT_START], 0) is not None
+        if at_start and hit.tok_start == 1:
             return True  # "de lima", "from tapachula"
         name = " ".join(self.words[hit.tok_start : hit.tok_end])
         if name in self.lexicon.place_needs_cue:
             return False
-        if hit.length == 1 and hit.tok_start > 0 and self.words[hit.tok_start - 1] in self.lexicon.locatives:
+        previous = self.words[hit.tok_start - 1] if hit.tok_start > 0 else None
+        if hit.length == 1 and previous in self.lexicon.locatives:
             return True  # "en lima", "in houston"
         return self.only_places_and(hit)
 

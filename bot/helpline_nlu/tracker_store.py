@@ -8,7 +8,7 @@ deleted and the in-flight events are not written. Conversations whose newest eve
 
 import logging
 import time
-from typing import Any, Optional, Text
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -52,7 +52,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
             for event in tracker.events
         )
 
-    def erase(self, sender_id: Text) -> int:
+    def erase(self, sender_id: str) -> int:
         """Delete every stored event of one sender; returns how many rows went."""
         with self.session_scope() as session:
             result = session.execute(

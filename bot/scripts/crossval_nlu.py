@@ -72,8 +72,10 @@ def cross_validate(rows, folds: int, seed: int, threshold: float) -> list[str]:
 
 def report(rows, predicted, weakest: int, pairs: int, examples: int) -> dict:
     """Prints the tables; returns the per-language and overall accuracies."""
-    totals, correct = Counter(), Counter()
-    per_intent_total, per_intent_correct = Counter(), Counter()
+    totals: Counter[str] = Counter()
+    correct: Counter[str] = Counter()
+    per_intent_total: Counter[tuple[str, str]] = Counter()
+    per_intent_correct: Counter[tuple[str, str]] = Counter()
     confused: dict[str, Counter] = defaultdict(Counter)
     wrong_lines: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for (lang, intent, text), guess in zip(rows, predicted, strict=True):

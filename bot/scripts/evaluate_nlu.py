@@ -31,8 +31,10 @@ async def evaluate(model: str, directory: Path) -> dict:
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)
-    totals, correct, top1 = Counter(), Counter(), Counter()
-    confusion = defaultdict(Counter)
+    totals: Counter[str] = Counter()
+    correct: Counter[str] = Counter()
+    top1: Counter[str] = Counter()
+    confusion: defaultdict[str, Counter[str | None]] = defaultdict(Counter)
     errors = []
     for lang, intent, text in load_examples(directory):
         parsed = await agent.parse_message(text)

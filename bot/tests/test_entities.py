@@ -15,7 +15,7 @@ S, SIT, SVC = "migration_status", "situation", "service_category"
 
 @pytest.fixture(scope="module")
 def extractor() -> HelplineEntityExtractor:
-    return HelplineEntityExtractor.create({}, None, None, None)  # type: ignore[arg-type]
+    return HelplineEntityExtractor.create({}, None, None, None)
 
 
 # `location` and `subject` have their own tests (test_entities_places.py, test_entities_subject.py).
@@ -26,7 +26,8 @@ def found(extractor: HelplineEntityExtractor, text: str) -> Set[Tuple[str, str]]
     message = Message.build(text=text)
     extractor.process([message])
     return {
-        (e["entity"], e["value"]) for e in message.get("entities", []) if e["entity"] not in OWN_TESTS
+        (e["entity"], e["value"]) for e in message.get("entities", [])
+        if e["entity"] not in OWN_TESTS
     }
 
 
@@ -281,7 +282,7 @@ def test_keeps_entities_of_earlier_extractors(extractor: HelplineEntityExtractor
 
 
 def test_config_limits_entities() -> None:
-    only = HelplineEntityExtractor.create({"entities": ["nationality"]}, None, None, None)  # type: ignore[arg-type]
+    only = HelplineEntityExtractor.create({"entities": ["nationality"]}, None, None, None)
     assert found(only, "soy venezolano y vivo en Perú") == {(N, "VE")}
 
 

@@ -14,7 +14,8 @@ from helpline_nlu.lexicon import (
 )
 from helpline_nlu.text import fold, fold_keep_case, phonetic_key, unify_apostrophes
 
-ISO_CODES = {c for c in Locale.parse("en").territories if len(c) == 2 and c.isalpha()}
+ISO_CODES = {c for c in Locale.parse("en").territories
+             if isinstance(c, str) and len(c) == 2 and c.isalpha()}
 
 CONTRACT_VALUES = {
     "migration_status": {"regular", "irregular", "asylum_seeker", "refugee", "unknown"},

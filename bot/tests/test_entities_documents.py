@@ -21,7 +21,8 @@ CASES = [
     ("how do I get a green card?", set()),
     ("¿cómo saco el DNI argentino?", set()),
     ("my Chilean ID card expired", set()),
-    ("soy venezolano y tengo DNI argentino", {("nationality", "VE"), ("migration_status", "regular")}),
+    ("soy venezolano y tengo DNI argentino",
+     {("nationality", "VE"), ("migration_status", "regular")}),
 ]
 
 

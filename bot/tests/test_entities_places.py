@@ -1,4 +1,5 @@
-"""Cities name their country and give a location, in any case, with or without accents or country."""
+"""Cities name their country and give a location, in any case, with or without accents or
+country."""
 
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ CITY_CASES: List[Tuple[str, set, Optional[Tuple[str, str]]]] = [
     # origin: the nationality, never a location
     ("soy de Caracas", {("nationality", "VE")}, None),
     ("I'm from San Pedro Sula", {("nationality", "HN")}, None),
-    ("m soti Okap, m nan Santiago de Chile", {("nationality", "HT"), ("country", "CL")}, ("CL", "Santiago")),
+    ("m soti Okap, m nan Santiago de Chile", {("nationality", "HT"), ("country", "CL")},
+     ("CL", "Santiago")),
     # a region too big for one centre: the country only
     ("the farm boss in florida holds our passports", {("country", "US")}, None),
     ("vivo en Texas", {("country", "US")}, None),
@@ -84,7 +86,8 @@ CITY_CASES: List[Tuple[str, set, Optional[Tuple[str, str]]]] = [
 
 
 @pytest.mark.parametrize(("text", "expected", "city"), CITY_CASES, ids=[c[0] for c in CITY_CASES])
-def test_city_sets_country_and_location(text: str, expected: set, city: Optional[Tuple[str, str]]) -> None:
+def test_city_sets_country_and_location(text: str, expected: set,
+                                        city: Optional[Tuple[str, str]]) -> None:
     pairs, location = places(text)
     assert pairs == expected
     assert city_of(location) == city
@@ -112,8 +115,10 @@ SHARED_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected", "city"), SHARED_CASES, ids=[c[0] for c in SHARED_CASES])
-def test_shared_city_name_settles_with_a_cue(text: str, expected: set, city: Tuple[str, str]) -> None:
+@pytest.mark.parametrize(("text", "expected", "city"), SHARED_CASES,
+                         ids=[c[0] for c in SHARED_CASES])
+def test_shared_city_name_settles_with_a_cue(text: str, expected: set,
+                                             city: Tuple[str, str]) -> None:
     pairs, location = places(text)
     assert pairs == expected
     assert city_of(location) == city

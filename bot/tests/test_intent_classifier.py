@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from nlu_training import train_tiny_model
+
 from helpline_nlu.intent_classifier import (
     NgramIntentClassifier,
     NgramIntentModel,

@@ -10,8 +10,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from helpline_nlu.tracker_store import ERASE_SLOT, ErasingSQLTrackerStore
 
-DOMAIN = Domain.from_dict({"slots": {ERASE_SLOT: {"type": "bool", "mappings": [{"type": "custom"}]},
-                                     "country": {"type": "text", "mappings": [{"type": "custom"}]}}})
+CUSTOM = [{"type": "custom"}]
+DOMAIN = Domain.from_dict({"slots": {ERASE_SLOT: {"type": "bool", "mappings": CUSTOM},
+                                     "country": {"type": "text", "mappings": CUSTOM}}})
 
 
 def make_store(tmp_path, **kwargs):
