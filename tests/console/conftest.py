@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -89,7 +90,7 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def login(client: TestClient, email: str, password: str = PASSWORD) -> object:
+def login(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Response:
     page = client.get("/login")
     return client.post("/login", data={"email": email, "password": password,
                                        "csrf_token": csrf_of(page.text), "next": "/checker"})

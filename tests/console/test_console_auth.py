@@ -166,6 +166,6 @@ def test_production_cookies_are_secure(settings: ConsoleSettings) -> None:
     with TestClient(create_app(prod), base_url="https://testserver",
                     follow_redirects=False) as c:
         response = login(c, CASEWORKER)
-        cookie = response.headers["set-cookie"]  # type: ignore[attr-defined]
+        cookie = response.headers["set-cookie"]
         assert cookie.startswith("__Host-console_session=")
         assert "Secure" in cookie and "HttpOnly" in cookie

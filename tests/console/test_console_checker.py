@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -13,7 +15,8 @@ PERU_VENEZUELAN = {"country": "PE", "nationality": "VE", "migration_status": "ir
                    "age": "30", "sex": "female", "on": "2026-12-02", "city": "Lima"}
 
 
-def check(client: TestClient, data: dict[str, object], path: str = "/checker"):  # type: ignore[no-untyped-def]
+def check(client: TestClient, data: Mapping[str, object],
+          path: str = "/checker") -> httpx.Response:
     token = csrf_of(client.get("/checker").text)
     return client.post(path, data={**data, "csrf_token": token})
 

@@ -21,7 +21,8 @@ def _extracted() -> dict[str, set[str]]:
     for filename, _line, message, _comments, _context in extract_from_dir(
             str(i18n.PACKAGE_DIR), i18n.METHOD_MAP,
             keywords=i18n.KEYWORDS):
-        found.setdefault(message, set()).add(filename.replace("\\", "/"))
+        singular = message if isinstance(message, str) else message[0]
+        found.setdefault(singular, set()).add(filename.replace("\\", "/"))
     return found
 
 
@@ -30,7 +31,7 @@ def extracted() -> dict[str, set[str]]:
     return _extracted()
 
 
-def catalogue(lang: str):  # type: ignore[no-untyped-def]
+def catalogue(lang: str):
     with i18n.po_path(lang).open("rb") as f:
         return read_po(f, locale=lang)
 
