@@ -120,7 +120,8 @@ def test_search_near_point_and_samples_hidden(session) -> None:
                            near=(19.43, -99.13), radius_km=50, page=1, per_page=2)
     assert page.total >= 3 and len(page.items) == 2
     assert all(s.distance_km is not None and s.distance_km <= 50 for s in page.items)
-    assert page.items[0].distance_km <= page.items[1].distance_km
+    first, second = page.items[0].distance_km, page.items[1].distance_km
+    assert first is not None and second is not None and first <= second
     assert not any(s.is_sample for s in page.items)
     far = search_services(session, country="MX", near=(24.0, -93.0), radius_km=10)  # at sea
     assert far.total == 0
@@ -131,7 +132,7 @@ def test_search_near_point_and_samples_hidden(session) -> None:
     assert any(s.is_sample for s in with_samples.items)
 
 
-def own_services(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def own_services(db, tmp_path) -> None:
     """Three services of the test's own around Bogotá, so search tests do not pin seed data."""
     from knowledge.db import session_scope
     from knowledge.io import import_file

@@ -25,9 +25,11 @@ def test_orm_changes_are_audited_with_before_and_after(fresh_db) -> None:
         assert [(e.action, e.entity, e.entity_id) for e in entries] == [
             ("update", "services", "mx-cndh"), ("delete", "hotlines", "mx-violence-765-cdmx")]
         upd = entries[0]
+        assert upd.before is not None and upd.after is not None
         assert upd.before["hours"] is None and upd.after["hours"] == "lunes a viernes"
         assert upd.before["languages"] == "|es|" and upd.after["languages"] == "|es|en|"
-        assert entries[1].after is None and entries[1].before["number"] == "*765"
+        assert entries[1].after is None and entries[1].before is not None
+        assert entries[1].before["number"] == "*765"
         assert entries[0].at is not None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -37,7 +38,7 @@ def test_every_enforcement_body_in_the_seed_is_an_authority_alone() -> None:
 
 
 def test_an_authority_cannot_also_be_a_help_service() -> None:
-    base = {"id": "mx-test", "name": "Migration office", "country": "MX"}
+    base: dict[str, Any] = {"id": "mx-test", "name": "Migration office", "country": "MX"}
     with pytest.raises(ValidationError, match="stands alone"):
         ServiceIn(**base, categories=[AUTHORITY, "legal_aid"])
     assert ServiceIn(**base, categories=[AUTHORITY]).categories == [AUTHORITY]

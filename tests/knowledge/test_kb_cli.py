@@ -14,7 +14,7 @@ from knowledge.cli import app
 runner = CliRunner()
 
 
-def run(db, *args: str):  # type: ignore[no-untyped-def]
+def run(db, *args: str):
     return runner.invoke(app, [*args, "--database-url", db.url])
 
 

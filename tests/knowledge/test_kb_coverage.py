@@ -67,7 +67,7 @@ services:
 """
 
 
-def small_db(db, tmp_path: Path) -> RuleSet:  # type: ignore[no-untyped-def]
+def small_db(db, tmp_path: Path) -> RuleSet:
     """Seed the test's own listings; return the test's own rules (their folder: `rules/`)."""
     (tmp_path / "rules").mkdir()
     rules = tmp_path / "rules" / "PE.yaml"

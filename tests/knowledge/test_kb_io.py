@@ -19,7 +19,7 @@ runner = CliRunner()
 HEADER = "id,name,categories,country,city,lat,lon,languages,confidence,is_sample\n"
 
 
-def count(db, model) -> int:  # type: ignore[no-untyped-def]
+def count(db, model) -> int:
     with session_scope(db.engine) as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
@@ -43,7 +43,9 @@ def test_csv_import_creates_updates_and_audits(empty_db, tmp_path: Path) -> None
         audit = s.scalars(select(m.AuditEntry).where(m.AuditEntry.entity_id == "a1")
                           .order_by(m.AuditEntry.id)).all()
         assert [(a.action, a.actor) for a in audit] == [("create", "alice"), ("update", "bob")]
-        assert audit[1].before["name"] == "Clinic A" and audit[1].after["name"] == "Clinic A2"
+        before, after = audit[1].before, audit[1].after
+        assert before is not None and after is not None
+        assert before["name"] == "Clinic A" and after["name"] == "Clinic A2"
         b = s.get(m.Service, "a2")
         assert b is not None and b.name == "Legal desk, B"
 

@@ -93,7 +93,8 @@ def test_conflict_without_precedence_is_a_load_error(tmp_path: Path) -> None:
 def test_exception_resolves_conflict_and_wins(tmp_path: Path) -> None:
     path = write(tmp_path, GENERAL + LIMITED + "    exception_to: [xx.health.all]\n")
     rs = load_rule_files([path])
-    args = ("AR", "VE", "irregular", 30, None, frozenset(), dt.date(2026, 1, 1))
+    empty: frozenset[str] = frozenset()
+    args = ("AR", "VE", "irregular", 30, None, empty, dt.date(2026, 1, 1))
     assert [r.id for r in rs.fire("AR", *args)] == ["xx.health.irregular"]
     args = ("AR", "VE", "regular", 30, None, frozenset(), dt.date(2026, 1, 1))
     assert [r.id for r in rs.fire("AR", *args)] == ["xx.health.all"]
