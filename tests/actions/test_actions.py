@@ -117,7 +117,7 @@ async def test_deny_keeps_data(knowledge_base: str) -> None:
 
 
 async def test_privacy_states_retention_and_no_authorities(knowledge_base: str,
-                                                           monkeypatch) -> None:  # type: ignore[no-untyped-def]
+                                                           monkeypatch) -> None:
     from helpline.settings import get_settings
 
     monkeypatch.setenv("RETENTION_DAYS", "17")

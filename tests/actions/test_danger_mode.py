@@ -12,7 +12,7 @@ SORRY_ES = gettext_for("es")("Sorry, I did not understand. Choose a topic or wri
                              "question in other words:")
 
 
-async def _after_trafficking(text: str, intent: str, **kw):  # type: ignore[no-untyped-def]
+async def _after_trafficking(text: str, intent: str, **kw):
     first = make_tracker("in_mexico_spanish", text="mi patrón me quitó el pasaporte",
                          intent="report_trafficking")
     _, _, events = await run_action(a.ActionSafety(), first)
