@@ -59,9 +59,11 @@ test-fast: $(VENV)/.stamp locales/.stamp ## the unit tiers only: no Rasa, no sta
 bench: setup train ## run the benchmarks and print their tables
 	@$(PY) -m benchmarks $(BENCH_ARGS)
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff on everything (bot/ too) and mypy in both environments
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy
+	@MYPYPATH=bot:bot/tests $(VENV)/bin/mypy --python-version 3.10 --python-executable $(RASA_PY) \
+	  --explicit-package-bases bot/helpline_nlu bot/scripts bot/tests
 
 i18n-extract: $(VENV)/.stamp ## extract fixed strings into locales/helpline.pot
 	@$(PY) -m helpline.i18n extract

@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import yaml
@@ -285,12 +285,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def isolated_settings(var_dir: Path, secret: str, **overrides: object) -> Settings:
+def isolated_settings(var_dir: Path, secret: str, **overrides: Any) -> Settings:
     """Settings for a stack of its own: free loopback ports and every store (knowledge base,
     tracker store, gateway store) a SQLite file in `var_dir`; `.env` is not read, so a
     developer's channel tokens or database URLs never reach a test or a benchmark."""
     rasa, actions, gateway = free_port(), free_port(), free_port()
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "helpline_env": "test",
         "database_url": f"sqlite:///{var_dir / 'knowledge.db'}",
         "tracker_store_url": f"sqlite:///{var_dir / 'tracker.db'}",

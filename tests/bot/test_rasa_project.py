@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpline.paths import BOT_DIR, RASA_VENV, ROOT
 from devstack.training import rasa_env, train
+from helpline.paths import BOT_DIR, RASA_VENV, ROOT
 
 RASA = str(RASA_VENV / "bin" / "rasa")
 LANGUAGES = ("es", "en", "pt", "fr", "ht")

@@ -146,9 +146,13 @@ def test_rasa_down_apologises_queues_and_delivers_later(tmp_path) -> None:
         with ServedApp(rasa.app(), port=rasa_port):
             wait_for(lambda: len(rasa.received) == 2)
             replies: list[dict] = []
-            wait_for(lambda: replies.extend(
-                http.get("/webchat/replies", params={"session": SESSION}).json()["replies"]
-            ) or len(replies) == 2)
+
+            def two_replies() -> bool:
+                found = http.get("/webchat/replies", params={"session": SESSION}).json()
+                replies.extend(found["replies"])
+                return len(replies) == 2
+
+            wait_for(two_replies)
         assert rasa.texts() == ["where can I see a doctor", "and my children"]
         assert [r["text"] for r in replies] == [
             "echo: where can I see a doctor", "echo: and my children"]

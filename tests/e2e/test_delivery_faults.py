@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -337,9 +337,13 @@ def _erase_rounds(say: Any, answer: str) -> None:
 def test_erasure_on_every_channel_only_after_yes(env: Env) -> None:
     store = env.store()
     chat, phone, session = 910000009, "+5215510000009", "erase-" + uuid.uuid4().hex[:8]
-    senders = {
+    def whatsapp(text: str) -> None:
+        env.whatsapp(phone, text)
+        time.sleep(4)  # Twilio's webhook returns before the answer is sent
+
+    senders: dict[str, tuple[str, Callable[[str], object]]] = {
         "telegram": (str(chat), lambda t: env.telegram(chat, t)),
-        "whatsapp": (f"whatsapp:{phone}", lambda t: (env.whatsapp(phone, t), time.sleep(4))),
+        "whatsapp": (f"whatsapp:{phone}", whatsapp),
         "webchat": (session, lambda t: env.webchat(session, t)),
     }
     for channel, (raw, say) in senders.items():

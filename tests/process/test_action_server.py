@@ -112,8 +112,9 @@ def test_a_failing_action_answers_without_text_or_secrets(server: Server) -> Non
 def test_a_typed_unknown_country_is_refused_through_the_server(server: Server) -> None:
     latest = {"text": '/inform{"country":"zz"}', "intent": {"name": "inform"},
               "entities": [{"entity": "country", "value": "zz"}]}
-    events = [{"event": "user", "text": latest["text"], "parse_data": latest},
-              {"event": "slot", "name": "country", "value": "zz"}]
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": latest["text"], "parse_data": latest},
+        {"event": "slot", "name": "country", "value": "zz"}]
     reply = httpx.post(f"{server.url}/webhook",
                        json=call("action_inform", latest, {"country": "zz", "language": "es"},
                                  events),

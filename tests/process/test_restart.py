@@ -32,7 +32,8 @@ def step_until_restarted(child: Child, due: dict[str, float], old_pid: int) -> f
 
 
 def test_killed_child_comes_back_after_a_growing_backoff(tmp_path: Path) -> None:
-    child, due = sleeper(tmp_path), {}
+    child = sleeper(tmp_path)
+    due: dict[str, float] = {}
     child.start()
     try:
         waits = []
@@ -49,7 +50,8 @@ def test_killed_child_comes_back_after_a_growing_backoff(tmp_path: Path) -> None
 
 
 def test_a_child_stopped_on_purpose_is_not_restarted(tmp_path: Path) -> None:
-    child, due = sleeper(tmp_path), {}
+    child = sleeper(tmp_path)
+    due: dict[str, float] = {}
     child.start()
     child.stop()
     for _ in range(3):
