@@ -7,7 +7,6 @@ distance in Python for the few rows left.
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -180,7 +179,3 @@ def _nearest_page(session: Session, candidates: Sequence[Any], lat: float, lon: 
     by_id = {r.id: r for r in rows}
     return ServicePage([_row_to_service(by_id[sid], d) for d, sid in chosen], len(hits), page,
                        per_page)
-
-
-def stale_before(max_age_days: int, today: dt.date | None = None) -> dt.date:
-    return (today or dt.date.today()) - dt.timedelta(days=max_age_days)
