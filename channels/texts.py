@@ -36,7 +36,6 @@ TEXT_ONLY = N_(
 CHOOSE_NUMBER = N_("Reply with the number of your choice.")
 CHOOSE_LANGUAGE = N_("Choose your language:")
 INVALID_JSON = N_("The request body is not valid JSON.")
-NOT_FOUND = N_("Not found.")
 
 #: Names of the languages in their own language (not translated: each is shown to its speakers).
 LANGUAGE_NAMES: dict[str, str] = {
