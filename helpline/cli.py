@@ -34,10 +34,8 @@ def _mount() -> None:
 
     app.add_typer(users_app, name="users", help="Console accounts: add, disable, enable, "
                                                 "password, list.")
-    try:
-        from channels.cli import app as channels_app
-    except ImportError:  # the channels CLI is optional in a knowledge-only install
-        return
+    from channels.cli import app as channels_app
+
     app.add_typer(channels_app, name="channels", help="Messaging channels (Telegram webhook).")
 
 
