@@ -1,1 +1,1 @@
-"""Shared plumbing of the helpline: typed settings, paths, the CLI and the process supervisor."""
+"""Shared plumbing of the helpline processes: typed settings, paths, i18n, safe logs, the CLI."""
