@@ -106,6 +106,15 @@ def run_actions() -> None:
     logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(logging.INFO)
     log.setLevel(logging.INFO)
     utils.update_sanic_log_level()
+    # Load and check the rule files now: the first person's answer does not pay for it, and a
+    # broken rule file stops the server at start instead of failing every answer.
+    from knowledge.rules import RuleError, shipped_rules
+
+    try:
+        shipped_rules()
+    except RuleError as exc:
+        log.error("rule files do not load: %s", exc)
+        raise SystemExit(2) from None
     app = actions_app()
     app.prepare(host=settings.actions_host, port=settings.actions_port, single_process=True,
                 motd=False, access_log=False)
