@@ -1,6 +1,6 @@
 """What one action run knows: language, profile, the user's text and metadata, and `_`.
 
-The reply language is decided by `helpline.reply_language`, the same policy the gateway uses:
+The reply language is decided by `helpline.language.reply`, the same policy the gateway uses:
 an explicit choice, else a confident detection of the message, else the saved slot, the
 channel's locale hint only breaking ties on short or ambiguous messages.
 """
@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from helpline.i18n import gettext_for, normalise_language
-from helpline.reply_language import reply_language
+from helpline.language import reply_language
 
 SITUATIONS = {
     "pregnant", "minor", "unaccompanied_minor", "trafficking_victim", "violence_victim",
@@ -57,7 +57,7 @@ def chosen_language(tracker: Tracker) -> str | None:
 
 
 def resolve_language(tracker: Tracker) -> tuple[str, bool]:
-    """The reply language (`helpline.reply_language`) and whether the `language` slot must
+    """The reply language (`helpline.language.reply`) and whether the `language` slot must
     be updated to it."""
     message = tracker.latest_message or {}
     metadata = message.get("metadata") or {}

@@ -38,7 +38,7 @@ from channels.safety import HotlineDirectory, danger_of, outage_replies
 from channels.store import GatewayStore, OutboxItem, SenderRecord
 from helpline.contracts import HELPLINE_PAYLOAD_KEY
 from helpline.i18n import gettext_for, normalise_language
-from helpline.reply_language import reply_language
+from helpline.language import reply_language
 from helpline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class Gateway:
     async def language_for(
         self, pseudonym: str, text: str | None = None, hint: str | None = None
     ) -> str:
-        """The reply language for a message of this sender (`helpline.reply_language`)."""
+        """The reply language for a message of this sender (`helpline.language.reply`)."""
         record = await self.sender(pseudonym)
         return self._language(record, text, hint)
 

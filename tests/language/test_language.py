@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from helpline import language
-from helpline.bench_language import HELDOUT_DIR, evaluate, heldout_samples
+from benchmarks.language_detection import HELDOUT_DIR, evaluate, heldout_samples
 from helpline.i18n import LANGUAGES
 from helpline.language import (
     CONFIDENCE_THRESHOLD,
+    EXCLUDED_INTENTS,
     LanguageDetector,
     detect,
     detector,
@@ -19,6 +19,7 @@ from helpline.language import (
     fold,
     read_nlu_examples,
 )
+from helpline.language import detection as language
 from helpline.paths import NLU_DIR
 
 SEED_DIR = Path(__file__).parent / "fixtures" / "nlu"
@@ -101,7 +102,8 @@ def test_unknown_script_is_not_a_confident_guess(seed: LanguageDetector) -> None
 
 
 def test_non_latin_language_can_be_learned() -> None:
-    samples = {lang: read_nlu_examples(SEED_DIR / f"{lang}.yml") for lang in ("es", "fr")}
+    samples = {lang: read_nlu_examples(SEED_DIR / f"{lang}.yml", EXCLUDED_INTENTS)
+               for lang in ("es", "fr")}
     samples["ar"] = ["أين أجد طبيبا قريبا", "أحتاج مساعدة من فضلك", "مدير العمل لا يدفع راتبي"]
     model = LanguageDetector.train(samples)
     lang, confidence = model.detect("أحتاج طبيبا")
@@ -115,7 +117,7 @@ def test_choose_language_examples_are_not_training_data(tmp_path: Path) -> None:
         "- intent: choose_language\n  examples: |\n    - in english please\n",
         encoding="utf-8",
     )
-    assert read_nlu_examples(tmp_path / "es.yml") == ["hola"]
+    assert read_nlu_examples(tmp_path / "es.yml", EXCLUDED_INTENTS) == ["hola"]
 
 
 # --- the production detector --------------------------------------------------------------
@@ -129,7 +131,7 @@ def test_production_detector_reads_the_nlu_files() -> None:
     assert model.languages == tuple(present)
     assert detector() is model  # cached in process
     for lang in present:
-        example = read_nlu_examples(NLU_DIR / f"{lang}.yml")[0]
+        example = read_nlu_examples(NLU_DIR / f"{lang}.yml", EXCLUDED_INTENTS)[0]
         assert set(model.predict_proba(example)) == set(present)
 
 

@@ -1,10 +1,10 @@
-"""The reply-language policy both the gateway and the actions call (`helpline.reply_language`)."""
+"""The reply-language policy both the gateway and the actions call (`helpline.language.reply`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from helpline.reply_language import reply_language
+from helpline.language import reply_language
 
 
 @pytest.mark.parametrize(("text", "hint", "expected"), [

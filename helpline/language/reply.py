@@ -12,21 +12,13 @@ from __future__ import annotations
 import logging
 
 from helpline.i18n import DEFAULT_LANGUAGE, normalise_language
+from helpline.language.detection import CONFIDENCE_THRESHOLD, detector
 
 log = logging.getLogger(__name__)
-
-#: At or above this probability the detected language of the text wins over the saved one.
-CONFIDENT = 0.75
 
 #: On an ambiguous message with no saved language, the hint wins when its own probability is
 #: within this margin of the best guess (a tie); otherwise the best guess is kept.
 TIE_MARGIN = 0.35
-
-
-def _probabilities(text: str) -> dict[str, float]:
-    from helpline.language import detector
-
-    return detector().predict_proba(text)
 
 
 def reply_language(
@@ -46,10 +38,10 @@ def reply_language(
     saved_code, hint_code = normalise_language(saved), normalise_language(hint)
     proba: dict[str, float] = {}
     if text and text.strip() and not text.startswith("/"):
-        proba = _probabilities(text)
+        proba = detector().predict_proba(text)
     if proba:
         best = max(proba, key=proba.__getitem__)
-        if proba[best] >= CONFIDENT:
+        if proba[best] >= CONFIDENCE_THRESHOLD:
             return best
     if saved_code:
         return saved_code
