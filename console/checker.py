@@ -248,9 +248,13 @@ async def print_summary(ctx: Ctx) -> Response:
     result = await run_in_threadpool(kb.check, ctx.state.kb_engine, form.profile, form.on,
                                      lang, form.city, form.point)
     p = ctx.state.catalogues.gettext(lang)
-    response = ctx.render("print.html", **_result_values(result, lang, p), p=p,
-                          print_lang=lang, profile=form.values)
-    return response
+    values = _result_values(result, lang, p)
+    chosen = {str(d) for d in posted.getlist("print_domain")}
+    if chosen:  # the topics the caseworker ticked; none ticked means all
+        for key in ("national", "international"):
+            values[key] = [e for e in values[key] if e.domain in chosen]
+        values["nearby"] = {d: s for d, s in values["nearby"].items() if d in chosen}
+    return ctx.render("print.html", **values, p=p, print_lang=lang, profile=form.values)
 
 
 TITLE = N_("Entitlement checker")
