@@ -14,7 +14,7 @@ PIP_QUIET   ?= -q
 # services, browser).
 FAST_TIERS  := not e2e and not rasa and not process and not postgres and not redis and not browser
 
-.PHONY: help setup run train test test-fast bench lint i18n-extract i18n-update clean
+.PHONY: help chromium setup run train test test-fast bench lint i18n-extract i18n-update clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -37,12 +37,22 @@ locales/.stamp: $(VENV)/.stamp $(wildcard locales/*/LC_MESSAGES/*.po)
 	@$(PY) -m helpline.i18n compile
 	@touch $@
 
-setup: $(VENV)/.stamp $(RASA_VENV)/.stamp locales/.stamp ## build both environments and compile catalogues
+# The console's browser tests drive Debian's Chromium through Playwright (no browser download):
+# installed with apt-get when missing (machines and CI run as root; otherwise it says what to run).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
+	  echo "==> installing Debian's chromium for the console's browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	      >/dev/null || { echo "apt-get install chromium failed" >&2; exit 1; }; \
+	  else echo "run: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+setup: $(VENV)/.stamp $(RASA_VENV)/.stamp locales/.stamp chromium ## build both environments, compile catalogues, install chromium
 
 train: setup ## train the Rasa model if its data or config changed
 	@$(PY) -m devstack.training
 
-run: setup ## set up what is missing, then start rasa, actions and gateway (Ctrl-C stops all)
+run: setup ## set up what is missing, then start rasa, actions, gateway and console (Ctrl-C stops all)
 	@$(PY) -m helpline.cli kb migrate
 	@$(PY) -m helpline.cli kb seed
 	@$(PY) -m devstack

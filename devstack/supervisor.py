@@ -204,6 +204,8 @@ class Stack:
     var_dir: Path = VAR_DIR
     children: list[Child] = field(default_factory=list)
     restart: bool = True
+    #: The console's port (`make run` serves it); None leaves the console out (tests, benchmarks).
+    console_port: int | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
     _watcher: threading.Thread | None = None
 
@@ -233,6 +235,11 @@ class Stack:
             Child("gateway", [str(PY), "-m", "helpline.serve", "gateway"],
                   f"http://127.0.0.1:{s.gateway_port}/health", env, logs / "gateway.log", days),
         ]
+        if self.console_port is not None:
+            self.children.append(Child(
+                "console", [str(PY), "-m", "console"],
+                f"http://127.0.0.1:{self.console_port}/health",
+                {**env, "CONSOLE_PORT": str(self.console_port)}, logs / "console.log", days))
 
     def start(self, timeout: float = 300.0) -> None:
         """Start every child, wait until all answer their health checks, then watch them."""
@@ -329,8 +336,15 @@ def main() -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from console.settings import load_console_settings
+
+    try:
+        console = load_console_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     model = train()
-    stack = Stack(settings, model)
+    stack = Stack(settings, model, console_port=console.console_port)
     stopping = False
 
     def _stop(signum: int, _frame: object) -> None:
@@ -339,7 +353,7 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    print("==> starting actions, rasa and gateway (logs in var/logs/)", flush=True)
+    print("==> starting actions, rasa, gateway and console (logs in var/logs/)", flush=True)
     try:
         stack.start()
     except RuntimeError as exc:
@@ -352,6 +366,8 @@ def main() -> int:
         f"    gateway       http://{s.gateway_host}:{s.gateway_port}/health\n"
         f"    rasa REST     http://127.0.0.1:{s.rasa_port}/webhooks/rest/webhook\n"
         f"    action server http://127.0.0.1:{s.actions_port}/health\n"
+        f"    console       http://{console.console_host}:{console.console_port}/ "
+        "(first admin: .venv/bin/helpline users add EMAIL --role admin)\n"
         "    Ctrl-C stops everything.",
         flush=True,
     )

@@ -6,6 +6,7 @@ COPY helpline/ helpline/
 COPY actions/ actions/
 COPY knowledge/ knowledge/
 COPY channels/ channels/
+COPY console/ console/
 COPY locales/ locales/
 COPY bot/data/nlu/ bot/data/nlu/
 RUN python -m pip install --no-cache-dir . && python -m helpline.i18n compile

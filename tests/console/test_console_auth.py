@@ -169,3 +169,17 @@ def test_production_cookies_are_secure(settings: ConsoleSettings) -> None:
         cookie = response.headers["set-cookie"]
         assert cookie.startswith("__Host-console_session=")
         assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_compose_runs_the_console_with_a_health_check_and_its_secret() -> None:
+    import yaml
+
+    from helpline.paths import ROOT
+
+    svc = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["console"]
+    assert svc["command"] == ["python", "-m", "console"]
+    assert svc["environment"]["HELPLINE_ENV"] == "production"
+    assert svc["environment"]["CONSOLE_SECRET_KEY"].startswith("${CONSOLE_SECRET_KEY:?")
+    assert "/health" in " ".join(svc["healthcheck"]["test"])
+    assert svc["ports"] == ["127.0.0.1:8000:8000"]
+    assert "COPY console/" in (ROOT / "docker" / "app.Dockerfile").read_text()

@@ -16,7 +16,9 @@ def compose() -> dict[str, Any]:
 def test_only_the_gateway_is_published_and_the_backend_is_internal() -> None:
     services = compose()["services"]
     published = {name for name, svc in services.items() if svc.get("ports")}
-    assert published == {"channels"}
+    assert published == {"channels", "console"}
+    # the console is internal: published on the host's loopback only
+    assert all(p.startswith("127.0.0.1:") for p in services["console"]["ports"])
     assert compose()["networks"]["backend"].get("internal") is True
     for name in ("rasa", "actions", "db", "redis"):
         assert services[name]["networks"] == ["backend"], name
