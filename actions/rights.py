@@ -122,6 +122,10 @@ def answer_rights(ctx: Context, reply: Reply, intent: str | None = None) -> None
                      + "\n\n".join(referral) if referral else ""))
         return
     body = "\n\n".join(render_entitlement(ctx, e) for e in entitlements)
+    from actions.subject import about_line
+
+    if about := about_line(ctx):
+        reply.say(about)
     reply.say(f"{_(TITLES[domain]).format(country=where)}\n\n{body}")
     if domain in STATUS_DEPENDENT and ctx.migration_status == "unknown":
         reply.say(_("The answer can depend on your migration status. You do not have to tell me; "

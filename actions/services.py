@@ -196,6 +196,10 @@ def answer_consular(ctx: Context, reply: Reply) -> None:
                 line += f"\n   {c.url}"
             line += f"\n   ({_verified(ctx, c)})"
             lines.append(line)
+        from actions.subject import about_line
+
+        if about := about_line(ctx):
+            reply.say(about)
         reply.say(_("Consular help of {home} in {country}:").format(home=home, country=where)
                   + "\n\n" + "\n\n".join(lines))
     reply.say(_("If you are arrested or detained, the authorities must tell you without delay "

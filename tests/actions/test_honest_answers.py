@@ -97,3 +97,19 @@ async def test_international_titles_are_in_the_users_language(knowledge_base: st
     texts, _, _ = await run_action(a.ActionAnswerTopic(), tracker)
     joined = "\n".join(texts)
     assert "Vienna Convention" not in joined and "Convention relating" not in joined
+
+
+async def test_a_question_about_a_relative_is_answered_for_them(knowledge_base: str) -> None:
+    # "my brother was arrested in Mexico City, he is from Honduras"
+    tracker = make_tracker("in_us_english", text="my brother was arrested in mexico city, he "
+                           "is from honduras", intent="ask_detention_rights",
+                           slots={"country": "MX", "nationality": "HN", "subject": "brother"})
+    texts, _, _ = await run_action(a.ActionAnswerTopic(), tracker)
+    assert texts[0].startswith("About your brother, in Mexico, from Honduras:")
+    joined = "\n".join(texts)
+    assert "If you are detained in Mexico" in joined
+    assert "Honduras" not in texts[1].splitlines()[0]  # the title names where he is
+    own = make_tracker("in_us_english", text="what if i am detained?",
+                       intent="ask_detention_rights", slots={"subject": "self"})
+    texts, _, _ = await run_action(a.ActionAnswerTopic(), own)
+    assert not texts[0].startswith("About ")
