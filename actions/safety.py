@@ -12,14 +12,9 @@ from actions import kb
 from actions.context import Context
 from actions.replies import Reply, country_label
 from helpline.i18n import N_
+from helpline.safety.danger import DANGER_INTENTS, PURPOSES
+from helpline.safety.danger import danger_kind as lexicon_kind
 
-DANGER_INTENTS = {"emergency": "emergency", "report_trafficking": "trafficking",
-                  "report_violence": "violence"}
-PURPOSES = {
-    "emergency": ["emergency"],
-    "trafficking": ["emergency", "trafficking"],
-    "violence": ["emergency", "violence"],
-}
 PURPOSE_LABELS = {
     "emergency": N_("Emergencies"),
     "trafficking": N_("Trafficking and exploitation"),
@@ -33,8 +28,6 @@ def danger_kind(ctx: Context) -> str | None:
         return kind
     if not ctx.text or ctx.text.startswith("/"):
         return None
-    from helpline.danger import danger_kind as lexicon_kind
-
     return lexicon_kind(ctx.text, ctx.lang)
 
 

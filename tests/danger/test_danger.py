@@ -1,5 +1,6 @@
-"""Danger lexicon: hand-written cases per language, the pattern language, and recall on the
-danger intents of the NLU training and held-out files."""
+"""Danger lexicon: hand-written cases per language, the pattern language, recall on the danger
+intents of the NLU training files, and a floor on the held-out files measured by
+cross-validation over the development lines (`python -m tests.danger.figures`)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,36 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpline.danger import (
+from helpline.i18n import LANGUAGES
+from helpline.safety.danger import (
     PRECEDENCE,
     compile_phrase,
     danger_kind,
     danger_matches,
     lexicons,
-    score_nlu_file,
 )
-from helpline.i18n import LANGUAGES
-from helpline.paths import BOT_DIR, NLU_DIR
+from tests.danger.figures import (
+    EntryKey,
+    Line,
+    conversation_lines,
+    cross_validate,
+    development_lines,
+    fitted_entries,
+    heldout_lines,
+    hits,
+    recall_floor,
+    score,
+)
 
 CASES_DIR = Path(__file__).parent / "cases"
-HELDOUT_DIR = BOT_DIR / "tests" / "nlu_heldout"
+
+#: The held-out recall the lexicon must keep: the worst of five development folds (0.814 when
+#: measured, each fold scored only with entries the other folds justify) less 0.02. Measured on
+#: development lines, never on the held-out set; `test_the_floor_comes_from_cross_validation`
+#: keeps it from rising above what the development data supports.
+HELDOUT_RECALL_FLOOR = 0.79
+#: At most this share of the held-out set's other lines may be flagged (development: 0.0066).
+HELDOUT_FALSE_POSITIVE_CEILING = 0.02
 
 
 def _cases(lang: str) -> dict[str, list]:
@@ -103,21 +121,52 @@ def test_pattern_language() -> None:
         compile_phrase("... pasaporte")
 
 
-@pytest.mark.parametrize("base", [NLU_DIR, HELDOUT_DIR], ids=["training", "heldout"])
-def test_lexicon_flags_every_danger_example_of_the_nlu_data(base: Path) -> None:
-    scores = [
-        score_nlu_file(base / f"{lang}.yml")
-        for lang in LANGUAGES
-        if (base / f"{lang}.yml").is_file()
-    ]
-    if not scores:
-        pytest.skip(f"no NLU files in {base} yet")
-    total = sum(s.danger_total for s in scores)
-    caught = sum(s.danger_caught for s in scores)
-    others = sum(s.other_total for s in scores)
-    flagged = sum(s.other_flagged for s in scores)
-    missed = [line for s in scores for line in s.missed]
-    assert total > 0
-    assert caught / total >= 0.95, missed
-    assert missed == [], f"recall {caught / total:.3f}: {missed}"
-    assert flagged / others <= 0.02, [line for s in scores for line in s.flagged]
+@pytest.fixture(scope="module")
+def development() -> tuple[list[Line], list[set[EntryKey]]]:
+    lines = development_lines()
+    return lines, hits(lines)
+
+
+@pytest.fixture(scope="module")
+def heldout() -> tuple[list[Line], list[set[EntryKey]]]:
+    lines = heldout_lines()
+    if not lines:
+        pytest.skip("no held-out NLU files")
+    return lines, hits(lines)
+
+
+def test_lexicon_flags_every_danger_example_of_the_training_data(
+    development: tuple[list[Line], list[set[EntryKey]]],
+) -> None:
+    lines, found = development
+    training = [(line, f) for line, f in zip(lines, found, strict=True)
+                if line.source == "training"]
+    result = score([line for line, _ in training], [f for _, f in training])
+    assert result.danger > 1000
+    assert result.missed == [], f"recall {result.recall:.3f}: {result.missed}"
+    assert result.false_positive_rate <= 0.02, result.false_alarms
+
+
+def test_the_floor_comes_from_cross_validation(
+    development: tuple[list[Line], list[set[EntryKey]]],
+) -> None:
+    scores = cross_validate(*development, k=5)
+    assert recall_floor(scores) >= HELDOUT_RECALL_FLOOR, [round(s.recall, 3) for s in scores]
+
+
+def test_heldout_recall_stays_above_the_cross_validated_floor(
+    heldout: tuple[list[Line], list[set[EntryKey]]],
+) -> None:
+    result = score(*heldout)
+    assert result.danger >= 100
+    assert result.recall >= HELDOUT_RECALL_FLOOR, f"recall {result.recall:.3f}"
+    assert result.false_positive_rate <= HELDOUT_FALSE_POSITIVE_CEILING
+
+
+def test_no_entry_is_fitted_to_a_single_heldout_line(
+    development: tuple[list[Line], list[set[EntryKey]]],
+    heldout: tuple[list[Line], list[set[EntryKey]]],
+) -> None:
+    evidence = development[1] + hits(conversation_lines())
+    fitted = fitted_entries(*heldout, evidence)
+    assert fitted == [], "entries matching one held-out line and no development line"

@@ -1,10 +1,12 @@
-"""Danger lexicon: per-language phrases that flag emergency, trafficking or violence messages,
-so a cry for help still gets the emergency numbers when the intent model misclassifies it.
-Run `python -m helpline.danger` for recall and false positives on the NLU files.
+"""Danger: its kinds, the intents that mean it, the hotlines each kind lists, and the per-language
+lexicon that flags emergency, trafficking or violence messages, so a cry for help still gets
+the emergency numbers when the intent model misclassifies it. The one owner of "danger": the
+actions (`actions/safety.py`) and the gateway (`channels/safety.py`) both ask this module.
+Its figures (recall by cross-validation, false positives): `python -m tests.danger.figures`.
 
-Lexicons live in `helpline/data/danger/<lang>.yaml`. Every entry is a phrase in a small pattern
-language, matched on normalised text (lower case, no accents, repeated letters squeezed, plus
-the language's own spelling rules, applied to the text and the patterns alike):
+Lexicons live in `helpline/safety/data/danger/<lang>.yaml`. Every entry is a phrase in a small
+pattern language, matched on normalised text (lower case, no accents, repeated letters
+squeezed, plus the language's own spelling rules, applied to the text and the patterns alike):
 
 - words are separated by spaces and match across any spaces or punctuation;
 - `word*` matches any ending (`golpe*` → golpea, golpeando, golpearon);
@@ -19,8 +21,8 @@ the language's own spelling rules, applied to the text and the patterns alike):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal, get_args
@@ -28,12 +30,27 @@ from typing import Literal, get_args
 import yaml
 
 from helpline.i18n import LANGUAGES
-from helpline.language import fold
+from helpline.language.text import fold
 
 DangerKind = Literal["emergency", "trafficking", "violence"]
 
 #: Most urgent first: when several kinds match, the first one wins.
 PRECEDENCE: tuple[DangerKind, ...] = get_args(DangerKind)
+
+#: The intents of the conversation contract that mean danger, and the kind each one is.
+DANGER_INTENTS: Mapping[str, DangerKind] = {
+    "emergency": "emergency",
+    "report_trafficking": "trafficking",
+    "report_violence": "violence",
+}
+
+#: The hotline purposes (`knowledge.directory.HOTLINE_PURPOSES`) listed for each kind of
+#: danger, most urgent first.
+PURPOSES: Mapping[str, tuple[str, ...]] = {
+    "emergency": ("emergency",),
+    "trafficking": ("emergency", "trafficking"),
+    "violence": ("emergency", "violence"),
+}
 
 LEXICON_DIR = Path(__file__).resolve().parent / "data" / "danger"
 
@@ -217,73 +234,3 @@ def danger_kind(text: str, lang: str | None = None) -> DangerKind | None:
                 if entry_kind == kind and regex.search(normalised[lexicon.lang]):
                     return kind
     return None
-
-
-DANGER_INTENTS = ("emergency", "report_trafficking", "report_violence")
-
-
-@dataclass
-class LexiconScore:
-    """How the lexicon does on one NLU file: danger examples caught, other examples flagged."""
-
-    danger_total: int = 0
-    danger_caught: int = 0
-    other_total: int = 0
-    other_flagged: int = 0
-    missed: list[str] = field(default_factory=list)
-    flagged: list[str] = field(default_factory=list)
-
-    @property
-    def recall(self) -> float:
-        return self.danger_caught / self.danger_total if self.danger_total else 1.0
-
-    @property
-    def false_positive_rate(self) -> float:
-        return self.other_flagged / self.other_total if self.other_total else 0.0
-
-
-def score_nlu_file(path: Path) -> LexiconScore:
-    """Recall on the danger intents of one Rasa NLU file, false positives on the rest."""
-    from helpline.language import read_nlu_intents
-
-    score = LexiconScore()
-    for intent, lines in read_nlu_intents(path).items():
-        for line in lines:
-            kind = danger_kind(line)
-            if intent in DANGER_INTENTS:
-                score.danger_total += 1
-                score.danger_caught += kind is not None
-                if kind is None:
-                    score.missed.append(f"{intent}: {line}")
-            else:
-                score.other_total += 1
-                score.other_flagged += kind is not None
-                if kind is not None:
-                    score.flagged.append(f"{intent} -> {kind}: {line}")
-    return score
-
-
-def main() -> None:
-    """Print recall and false-positive rate on the NLU training and held-out files."""
-    from helpline.paths import BOT_DIR, NLU_DIR
-
-    for name, base in (("training", NLU_DIR), ("held-out", BOT_DIR / "tests" / "nlu_heldout")):
-        print(f"{name} ({base})")
-        print(f"  {'lang':<5}{'danger':>8}{'recall':>8}{'others':>8}{'FP rate':>9}")
-        for lang in LANGUAGES:
-            path = base / f"{lang}.yml"
-            if not path.is_file():
-                continue
-            s = score_nlu_file(path)
-            print(
-                f"  {lang:<5}{s.danger_total:>8}{s.recall:>8.3f}"
-                f"{s.other_total:>8}{s.false_positive_rate:>9.3f}"
-            )
-            for line in s.missed:
-                print(f"      missed   {line}")
-            for line in s.flagged:
-                print(f"      flagged  {line}")
-
-
-if __name__ == "__main__":
-    main()
