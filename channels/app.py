@@ -26,7 +26,7 @@ from channels.core import Gateway
 from channels.http import error
 from channels.pseudonym import SecretBox
 from channels.store import GatewayStore, make_store_engine
-from helpline.settings import Settings, get_settings
+from helpline.settings import GatewaySettings, get_gateway_settings
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error(500, "internal_error", "internal error")
 
 
-def _start_channels(app: Starlette, settings: Settings, gateway: Gateway) -> list[Any]:
+def _start_channels(app: Starlette, settings: GatewaySettings, gateway: Gateway) -> list[Any]:
     """Create the configured channels; each has `start()`/`stop()` coroutines."""
     started: list[Any] = []
     app.state.telegram = None
@@ -97,9 +97,9 @@ def _start_channels(app: Starlette, settings: Settings, gateway: Gateway) -> lis
     return started
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: GatewaySettings | None = None) -> Starlette:
     """Build the gateway app (settings from the environment when not given)."""
-    settings = settings or get_settings()
+    settings = settings or get_gateway_settings()
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 

@@ -8,7 +8,7 @@ import asyncio
 import typer
 
 from channels.telegram.channel import ALLOWED_UPDATES, make_bot
-from helpline.settings import Settings
+from helpline.settings import GatewaySettings
 
 app = typer.Typer(help="Messaging channels of the gateway.", no_args_is_help=True)
 
@@ -16,8 +16,8 @@ TELEGRAM_PATH = "/webhooks/telegram"
 WHATSAPP_PATH = "/webhooks/whatsapp"
 
 
-def _settings() -> Settings:
-    return Settings()
+def _settings() -> GatewaySettings:
+    return GatewaySettings()
 
 
 def _fail(message: str) -> typer.Exit:

@@ -34,12 +34,13 @@ import httpx
 from channels import texts
 from channels.pseudonym import pseudonymise
 from channels.ratelimit import RateLimiter
-from channels.safety import HotlineDirectory, danger_of, outage_replies
+from channels.safety import danger_of, outage_replies
 from channels.store import GatewayStore, OutboxItem, SenderRecord
 from helpline.contracts import HELPLINE_PAYLOAD_KEY
 from helpline.i18n import gettext_for, normalise_language
 from helpline.language import reply_language
-from helpline.settings import Settings
+from helpline.safety.hotlines import HotlineSnapshot
+from helpline.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +122,12 @@ class Outcome:
 class Gateway:
     """Forwards messages to Rasa for every channel and keeps the queue moving."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient, store: GatewayStore) -> None:
+    def __init__(self, settings: GatewaySettings, http: httpx.AsyncClient,
+                 store: GatewayStore) -> None:
         self.settings = settings
         self.http = http
         self.store = store
-        self.hotlines = HotlineDirectory(settings.database_url)
+        self.hotlines = HotlineSnapshot(settings.hotline_snapshot_path)
         self.limiter = RateLimiter(settings.gateway_rate_limit_per_minute)
         self._senders: dict[str, ReplySender] = {}
         self._refreshed: dict[str, float] = {}

@@ -1,9 +1,10 @@
 """What the gateway says on its own when Rasa cannot answer: an apology in the user's language
 and, when the message looks dangerous, the emergency and hotline numbers for their country.
 
-The danger lexicon, language detection and hotlines come from `helpline.danger`,
-`helpline.language` and `knowledge`; they are imported lazily so the gateway starts even if a
-knowledge base is not there yet (then it gives the general advice and asks for the country).
+Danger is judged by `helpline.safety.danger` (the lexicon the actions use too); the numbers
+come from the hotline snapshot (`helpline.safety.hotlines`) the action server writes, never
+from the knowledge database. Without a snapshot, or for an unknown country, the answer is the
+general advice and the question about the country.
 """
 
 from __future__ import annotations
@@ -13,76 +14,40 @@ from typing import Any
 
 from channels import texts
 from helpline.i18n import gettext_for
+from helpline.safety.danger import PURPOSES, DangerKind, danger_kind
+from helpline.safety.hotlines import HotlineSnapshot
 
 log = logging.getLogger(__name__)
 
-#: Which hotline purposes to list for each kind of danger, most urgent first.
-PURPOSES_FOR_DANGER: dict[str, list[str]] = {
-    "emergency": ["emergency"],
-    "trafficking": ["emergency", "trafficking"],
-    "violence": ["emergency", "violence"],
-}
 
-def danger_of(text: str, lang: str | None) -> str | None:
+def danger_of(text: str, lang: str | None) -> DangerKind | None:
     """"emergency", "trafficking", "violence" or None (the lexicon backs up the NLU model)."""
-    try:
-        from helpline.danger import danger_kind
-    except ImportError:
-        log.error("danger lexicon unavailable; treating the message as possibly dangerous")
-        return "emergency"
     return danger_kind(text, lang)
 
 
-class HotlineDirectory:
-    """Reads hotlines from the knowledge base; opened on first use, shared by the gateway."""
-
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
-        self._engine: Any = None
-
-    def numbers(self, country: str, purposes: list[str]) -> list[tuple[str, str]]:
-        """(name, number) pairs for a country; empty when unknown or unavailable."""
-        try:
-            from knowledge.api import hotlines
-            from knowledge.db import make_engine, session_scope
-        except ImportError:
-            log.error("knowledge API unavailable; giving general emergency advice")
-            return []
-        try:
-            if self._engine is None:
-                self._engine = make_engine(self.database_url)
-            with session_scope(self._engine, actor="gateway") as session:
-                found = hotlines(session, country, purposes=purposes)
-                return [(h.name, h.number) for h in found]
-        except Exception:
-            log.exception("hotline lookup failed")
-            return []
-
-
 def danger_lines(
-    text: str, lang: str, country: str | None, directory: HotlineDirectory
+    text: str, lang: str, country: str | None, snapshot: HotlineSnapshot
 ) -> list[str]:
     """Lines with numbers to call when `text` looks dangerous, else an empty list."""
     kind = danger_of(text, lang)
     if kind is None:
         return []
     _ = gettext_for(lang)
-    numbers = directory.numbers(country, PURPOSES_FOR_DANGER.get(kind, ["emergency"])) if (
-        country
-    ) else []
+    numbers = snapshot.numbers(country, PURPOSES[kind]) if country else []
     if not numbers:
         return [_(texts.DANGER_UNKNOWN_COUNTRY)]
-    return [_(texts.DANGER_NUMBERS), *(f"{name}: {number}" for name, number in numbers)]
+    return [_(texts.DANGER_NUMBERS),
+            *(f"{name}: {number}" if name else number for name, number in numbers)]
 
 
 def outage_replies(
-    text: str, lang: str, country: str | None, directory: HotlineDirectory,
+    text: str, lang: str, country: str | None, snapshot: HotlineSnapshot,
     notice: str = texts.APOLOGY,
 ) -> list[dict[str, Any]]:
     """The gateway's own answer while Rasa or the action server is down: the numbers first
     when the message looks dangerous, then `notice` (the apology, or "still waiting")."""
     _ = gettext_for(lang)
-    lines = danger_lines(text, lang, country, directory)
+    lines = danger_lines(text, lang, country, snapshot)
     replies: list[dict[str, Any]] = []
     if lines:
         replies.append({"text": "\n".join(lines)})

@@ -9,8 +9,11 @@ The action server is rasa-sdk's app with three changes: requests other than `GET
 `Authorization: Bearer $ACTION_SERVER_TOKEN` when a token is set (required in production), else
 401; an action that fails answers `{"error": "internal error"}` instead of rasa-sdk's echo of the
 request (which held the user's messages) and the exception text (which once held a secret);
-and the hand-off queue is purged of requests past the retention period at start and every
-`HANDOFF_PURGE_SECONDS`.
+the hand-off queue is purged of requests past the retention period at start and every
+`HANDOFF_PURGE_SECONDS`; and the hotline snapshot the gateway reads (`helpline.safety.hotlines`)
+is written at start and every `HOTLINE_SNAPSHOT_SECONDS`.
+
+Each process reads only its own settings (`ActionSettings`, `GatewaySettings`).
 """
 
 from __future__ import annotations
@@ -19,18 +22,27 @@ import asyncio
 import hmac
 import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from helpline import logsafe
-from helpline.settings import Settings, SettingsError, get_settings
+from helpline.settings import (
+    ActionSettings,
+    GatewaySettings,
+    SettingsError,
+    get_action_settings,
+    get_gateway_settings,
+)
 
 log = logging.getLogger("helpline.serve")
+AnySettings = TypeVar("AnySettings")
 ACTIONS_PACKAGE = "actions"
 
 
-def _settings_or_exit() -> Settings:
+def _settings_or_exit(read: Callable[[], AnySettings]) -> AnySettings:
+    """This process's settings, or exit 2 with a message naming each bad variable."""
     try:
-        return get_settings()
+        return read()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
@@ -41,7 +53,7 @@ def _authorised(header: str | None, token: str) -> bool:
     return hmac.compare_digest((header or "").encode(), expected)
 
 
-async def _purge_handoffs(settings: Settings) -> None:
+async def _purge_handoffs(settings: ActionSettings) -> None:
     from actions import kb
     from helpline import handoff
 
@@ -56,13 +68,31 @@ async def _purge_handoffs(settings: Settings) -> None:
         await asyncio.sleep(settings.handoff_purge_seconds)
 
 
+def _write_hotline_snapshot(settings: ActionSettings) -> int:
+    from actions import kb
+    from helpline.safety.hotlines import refresh_snapshot
+
+    with kb.session() as session:
+        return refresh_snapshot(session, settings.hotline_snapshot_path)
+
+
+async def _keep_hotline_snapshot(settings: ActionSettings) -> None:
+    while True:
+        try:
+            count = await asyncio.to_thread(_write_hotline_snapshot, settings)
+            log.info("hotline snapshot written (%d countries)", count)
+        except Exception:
+            log.exception("writing the hotline snapshot failed; will retry")
+        await asyncio.sleep(settings.hotline_snapshot_seconds)
+
+
 def actions_app() -> Any:
     """rasa-sdk's Sanic app with the token check, a safe error reply and the hand-off purge."""
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
     from sanic import response
 
-    settings = _settings_or_exit()
+    settings = _settings_or_exit(get_action_settings)
 
     class Executor(ActionExecutor):
         async def run(self, action_call: dict[str, Any]) -> Any:
@@ -92,6 +122,7 @@ def actions_app() -> Any:
     @app.after_server_start
     async def start_purging(app: Any) -> None:
         app.add_task(_purge_handoffs(settings), name="handoff-purge")
+        app.add_task(_keep_hotline_snapshot(settings), name="hotline-snapshot")
 
     return app
 
@@ -101,7 +132,7 @@ def run_actions() -> None:
     from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
     from sanic import Sanic
 
-    settings = _settings_or_exit()
+    settings = _settings_or_exit(get_action_settings)
     utils.configure_colored_logging("INFO")
     logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(logging.INFO)
     log.setLevel(logging.INFO)
@@ -125,20 +156,24 @@ def run_actions() -> None:
 def run_gateway() -> None:
     import uvicorn
 
-    settings = _settings_or_exit()
+    settings: GatewaySettings = _settings_or_exit(get_gateway_settings)
     uvicorn.run("channels.app:create_app", factory=True, host=settings.gateway_host,
                 port=settings.gateway_port, access_log=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    runners = {"actions": run_actions, "gateway": run_gateway}
+    runners: dict[str, tuple[Callable[[], None], Callable[[], object]]] = {
+        "actions": (run_actions, get_action_settings),
+        "gateway": (run_gateway, get_gateway_settings),
+    }
     if len(args) != 1 or args[0] not in runners:
         print(f"usage: python -m helpline.serve {{{','.join(runners)}}}", file=sys.stderr)
         return 2
     logsafe.install()
-    _settings_or_exit()
-    runners[args[0]]()
+    run, read_settings = runners[args[0]]
+    _settings_or_exit(read_settings)
+    run()
     return 0
 
 

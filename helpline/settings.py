@@ -1,5 +1,10 @@
 """Typed settings read from the environment (and `.env`); secrets never have usable defaults.
 
+One class per process: `GatewaySettings` (channels), `ActionSettings` (action server), and
+`Settings`, the whole stack (`make run`'s supervisor and the CLI), which holds both. Each
+process reads and checks only its own variables, so the gateway neither needs nor sees the
+knowledge base's URL and the action server needs no channel secret.
+
 Outside development and test, a missing, empty or placeholder secret (`changeme`, `aaaaaaaa…`,
 too short) stops the process at start-up instead of running with a guessable key. Error
 messages name the variable, never its value: pydantic's `input_value` is hidden, and
@@ -10,7 +15,8 @@ variables count as unset (a copied `.env.example` with `SENDER_ID_SECRET=` is no
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, model_validator
@@ -26,6 +32,9 @@ PLACEHOLDER_MARKS = (
 )
 #: Fewer distinct characters than this is a typed pattern (`aaaa…`, `abab…`), not a random key.
 MIN_DISTINCT_CHARS = 5
+
+
+AnySettings = TypeVar("AnySettings", bound="_ProcessSettings")
 
 
 class SettingsError(RuntimeError):
@@ -46,43 +55,55 @@ def secret_weakness(value: str | None, min_length: int = 16) -> str | None:
     return None
 
 
-class Settings(BaseSettings):
-    """All runtime configuration. Field names map to upper-case environment variables."""
+def _weak_password_in(name: str, url: str) -> str | None:
+    password = urlsplit(url).password
+    if password is not None and secret_weakness(password, 8):
+        return f"{name} has a placeholder or weak password"
+    return None
+
+
+class _ProcessSettings(BaseSettings):
+    """What every process reads; each process's class adds its own variables and checks."""
 
     model_config = SettingsConfigDict(
         env_file=".env", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True,
     )
 
     helpline_env: Literal["development", "test", "production"] = "development"
+    retention_days: int = Field(default=30, ge=1)
+    #: The hotline snapshot the action server writes and the gateway reads
+    #: (`helpline.safety.hotlines`); one file both can reach (a shared volume in compose).
+    hotline_snapshot_path: Path = VAR_DIR / "hotlines.json"
 
-    database_url: str = f"sqlite:///{VAR_DIR / 'knowledge.db'}"
-    tracker_store_url: str = f"sqlite:///{VAR_DIR / 'tracker.db'}"
-    redis_url: str | None = None
+    def production_problems(self) -> list[str]:
+        """Each bad production setting of this process, named by its variable (never its
+        value). Every subclass adds its own checks to its parents'."""
+        return []
+
+    @staticmethod
+    def _secret(name: str, value: str | None, min_length: int = 16) -> list[str]:
+        reason = secret_weakness(value, min_length)
+        return [f"{name} {reason}"] if reason else []
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> _ProcessSettings:
+        if self.helpline_env != "production":
+            return self
+        if problems := list(dict.fromkeys(self.production_problems())):
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+
+class GatewaySettings(_ProcessSettings):
+    """The gateway's settings (`channels/`): Rasa, the sender pseudonyms, its own store, and the
+    messaging channels. It never reads the knowledge base's URL."""
 
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str | None = None
-    action_server_url: str = "http://127.0.0.1:5055/webhook"
-    #: Shared secret Rasa sends to the action server (`Authorization: Bearer …`).
-    action_server_token: str | None = None
-
-    # Every process binds loopback unless told otherwise (compose sets 0.0.0.0 inside its
-    # private network).
+    rasa_timeout_seconds: float = 30.0
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
-    rasa_host: str = "127.0.0.1"
-    rasa_port: int = 5005
-    actions_host: str = "127.0.0.1"
-    actions_port: int = 5055
-
     sender_id_secret: str = DEV_PLACEHOLDER
-    retention_days: int = Field(default=30, ge=1)
-    stale_after_days: int = Field(default=365, ge=1)
-    rasa_timeout_seconds: float = 30.0
-    #: How often the action server deletes hand-off requests past the retention period.
-    handoff_purge_seconds: float = Field(default=3600.0, gt=0)
-
-    #: Days `make run` keeps each process's log in var/logs (rotated daily).
-    log_retention_days: int = Field(default=7, ge=1)
 
     public_base_url: str | None = None
     telegram_bot_token: str | None = None
@@ -93,46 +114,71 @@ class Settings(BaseSettings):
     twilio_whatsapp_number: str | None = None
     twilio_api_base_url: str | None = None
 
-    # Messaging gateway (channels/): its own small store, input limits and retry pacing.
+    # Its own small store, input limits and retry pacing.
     gateway_database_url: str = f"sqlite:///{VAR_DIR / 'gateway.db'}"
     gateway_max_message_chars: int = Field(default=4096, ge=1)
     gateway_rate_limit_per_minute: int = Field(default=30, ge=1)
     gateway_retry_seconds: float = Field(default=5.0, gt=0)
 
     def production_problems(self) -> list[str]:
-        """Each bad production setting, named by its variable (never its value)."""
-        problems = []
-
-        def check(name: str, value: str | None, min_length: int = 16) -> None:
-            if reason := secret_weakness(value, min_length):
-                problems.append(f"{name} {reason}")
-
-        check("SENDER_ID_SECRET", self.sender_id_secret, 32)
-        check("RASA_TOKEN", self.rasa_token)
-        check("ACTION_SERVER_TOKEN", self.action_server_token)
+        problems = super().production_problems()
+        problems += self._secret("SENDER_ID_SECRET", self.sender_id_secret, 32)
+        problems += self._secret("RASA_TOKEN", self.rasa_token)
         if self.telegram_bot_token or self.telegram_webhook_secret:
-            check("TELEGRAM_BOT_TOKEN", self.telegram_bot_token)
-            check("TELEGRAM_WEBHOOK_SECRET", self.telegram_webhook_secret)
+            problems += self._secret("TELEGRAM_BOT_TOKEN", self.telegram_bot_token)
+            problems += self._secret("TELEGRAM_WEBHOOK_SECRET", self.telegram_webhook_secret)
         if self.twilio_account_sid or self.twilio_auth_token:
-            check("TWILIO_ACCOUNT_SID", self.twilio_account_sid)
-            check("TWILIO_AUTH_TOKEN", self.twilio_auth_token)
+            problems += self._secret("TWILIO_ACCOUNT_SID", self.twilio_account_sid)
+            problems += self._secret("TWILIO_AUTH_TOKEN", self.twilio_auth_token)
         if (self.telegram_bot_token or self.twilio_account_sid) and not self.public_base_url:
             problems.append("PUBLIC_BASE_URL is required for webhooks in production")
-        for name, url in (("DATABASE_URL", self.database_url),
-                          ("TRACKER_STORE_URL", self.tracker_store_url),
-                          ("GATEWAY_DATABASE_URL", self.gateway_database_url)):
-            password = urlsplit(url).password
-            if password is not None and secret_weakness(password, 8):
-                problems.append(f"{name} has a placeholder or weak password")
+        if weak := _weak_password_in("GATEWAY_DATABASE_URL", self.gateway_database_url):
+            problems.append(weak)
         return problems
 
-    @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> Settings:
-        if self.helpline_env != "production":
-            return self
-        if problems := self.production_problems():
-            raise ValueError("refusing to start in production: " + "; ".join(problems))
-        return self
+
+class ActionSettings(_ProcessSettings):
+    """The action server's settings (`actions/`): the knowledge base, its token, the jobs it
+    runs (hand-off purge, hotline snapshot)."""
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'knowledge.db'}"
+    actions_host: str = "127.0.0.1"
+    actions_port: int = 5055
+    #: Shared secret Rasa sends to the action server (`Authorization: Bearer …`).
+    action_server_token: str | None = None
+    stale_after_days: int = Field(default=365, ge=1)
+    #: How often the action server deletes hand-off requests past the retention period.
+    handoff_purge_seconds: float = Field(default=3600.0, gt=0)
+    #: How often the action server writes the hotline snapshot again (also at start).
+    hotline_snapshot_seconds: float = Field(default=3600.0, gt=0)
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        problems += self._secret("ACTION_SERVER_TOKEN", self.action_server_token)
+        if weak := _weak_password_in("DATABASE_URL", self.database_url):
+            problems.append(weak)
+        return problems
+
+
+class Settings(GatewaySettings, ActionSettings):
+    """The whole stack as `make run` starts it (supervisor, CLI, tests): every process's
+    settings and the Rasa side's. A process reads only its own class (`helpline.serve`)."""
+
+    tracker_store_url: str = f"sqlite:///{VAR_DIR / 'tracker.db'}"
+    redis_url: str | None = None
+    action_server_url: str = "http://127.0.0.1:5055/webhook"
+    # Every process binds loopback unless told otherwise (compose sets 0.0.0.0 inside its
+    # private network).
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    #: Days `make run` keeps each process's log in var/logs (rotated daily).
+    log_retention_days: int = Field(default=7, ge=1)
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if weak := _weak_password_in("TRACKER_STORE_URL", self.tracker_store_url):
+            problems.append(weak)
+        return problems
 
 
 def describe(error: ValidationError) -> str:
@@ -145,15 +191,33 @@ def describe(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings; a bad one raises `SettingsError` naming its variable, not its value."""
+def load_process_settings(cls: type[AnySettings], **overrides: object) -> AnySettings:
+    """Read one process's settings; a bad one raises `SettingsError` naming its variable, not
+    its value."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return cls(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe(exc)) from None
 
 
+def load_settings(**overrides: object) -> Settings:
+    """Read the whole stack's settings (see `load_process_settings`)."""
+    return load_process_settings(Settings, **overrides)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
+    """The whole stack's settings, read once (supervisor, CLI)."""
     return load_settings()
+
+
+@lru_cache(maxsize=1)
+def get_gateway_settings() -> GatewaySettings:
+    """The gateway process's settings, read once."""
+    return load_process_settings(GatewaySettings)
+
+
+@lru_cache(maxsize=1)
+def get_action_settings() -> ActionSettings:
+    """The action server's settings, read once."""
+    return load_process_settings(ActionSettings)

@@ -31,6 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["HELPLINE_ENV"] = "test"
     for variable, filename in STORE_VARIABLES.values():
         os.environ[variable] = f"sqlite:///{tmp / filename}"
+    os.environ["HOTLINE_SNAPSHOT_PATH"] = str(tmp / "hotlines.json")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -31,7 +31,7 @@ from channels.core import DeliveryFailed, Gateway, Inbound, Reply
 from channels.http import BodyTooLarge, error, read_body
 from channels.telegram.render import LANGUAGE_PREFIX, PAYLOAD_KEY_PREFIX, render
 from helpline.i18n import LANGUAGES, gettext_for, normalise_language
-from helpline.settings import Settings
+from helpline.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def choose_language_text(lang: str) -> str:
     return "/choose_language" + json.dumps({"language": lang})
 
 
-def make_bot(settings: Settings) -> Bot:
+def make_bot(settings: GatewaySettings) -> Bot:
     """A Bot API client for the configured token and API base URL."""
     assert settings.telegram_bot_token
     base = settings.telegram_api_base_url.rstrip("/")
@@ -67,7 +67,7 @@ def make_bot(settings: Settings) -> Bot:
 class TelegramChannel:
     """Telegram updates in, Bot API calls out."""
 
-    def __init__(self, settings: Settings, gateway: Gateway) -> None:
+    def __init__(self, settings: GatewaySettings, gateway: Gateway) -> None:
         self.settings = settings
         self.gateway = gateway
         self.bot = make_bot(settings)

@@ -33,7 +33,7 @@ from channels.core import DeliveryFailed, Gateway, Inbound, Reply
 from channels.http import BodyTooLarge, error, read_body
 from channels.whatsapp.render import option_payload, render
 from helpline.i18n import gettext_for
-from helpline.settings import Settings
+from helpline.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def whatsapp_address(number: str) -> str:
 class WhatsAppChannel:
     """Twilio webhooks in, Twilio Messages API out."""
 
-    def __init__(self, settings: Settings, gateway: Gateway) -> None:
+    def __init__(self, settings: GatewaySettings, gateway: Gateway) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
         self.settings = settings
         self.gateway = gateway

@@ -19,6 +19,7 @@ def make_settings(tmp_path: Path, rasa_url: str, **overrides: Any) -> Settings:
         "sender_id_secret": SECRET,
         "gateway_database_url": f"sqlite:///{tmp_path / 'gateway.db'}",
         "database_url": f"sqlite:///{tmp_path / 'knowledge.db'}",
+        "hotline_snapshot_path": tmp_path / "hotlines.json",
         "gateway_retry_seconds": 0.2,
         "rasa_timeout_seconds": 5.0,
         "telegram_bot_token": None,

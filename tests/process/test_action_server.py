@@ -141,3 +141,23 @@ def test_expired_handoffs_are_purged_at_start_and_on_schedule(server: Server) ->
         time.sleep(0.2)
     assert "expired-while-running" not in senders(server.engine)
     assert "recent" in senders(server.engine)
+
+
+def test_writes_the_hotline_snapshot_the_gateway_reads(tmp_path: Path) -> None:
+    """At start, from the knowledge base: the gateway's numbers never need the database."""
+    from helpline.safety.hotlines import HotlineSnapshot
+    from knowledge.setup import prepare
+
+    db = f"sqlite:///{tmp_path / 'knowledge.db'}"
+    prepare(db)
+    snapshot = tmp_path / "shared" / "hotlines.json"
+    port = free_port()
+    env = process_env(DATABASE_URL=db, ACTIONS_PORT=str(port), HOTLINE_SNAPSHOT_PATH=str(snapshot))
+    with serving([PY, "-m", "helpline.serve", "actions"], tmp_path, env,
+                 f"http://127.0.0.1:{port}/health", tmp_path / "actions.log"):
+        deadline = time.monotonic() + 30
+        while not snapshot.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    numbers = HotlineSnapshot(snapshot).numbers("MX", ["emergency", "trafficking"])
+    assert numbers and numbers[0][1] == "911"
+    assert any(number == "800 5533 000" for _name, number in numbers)

@@ -3,6 +3,7 @@
 Real processes are started (action server, gateway, Rasa side, `make run`'s supervisor) with
 missing, empty, placeholder and repeated-character secrets; each must exit non-zero before it
 serves anything, and its output must hold neither a secret's value nor pydantic's `input_value`.
+Each process checks only its own secrets (`helpline.settings`: one class per process).
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from helpline.paths import ROOT
-from helpline.settings import DEV_PLACEHOLDER, load_settings
+from helpline.settings import (
+    DEV_PLACEHOLDER,
+    ActionSettings,
+    GatewaySettings,
+    Settings,
+    load_process_settings,
+    load_settings,
+)
 from tests.auxil.processes import PY, RASA_PY, process_env, run_until_exit
 
 #: A real-looking secret that must never appear in any output.
@@ -33,6 +41,14 @@ CASES = {
                   "ACTION_SERVER_TOKEN": secrets.token_urlsafe(32)},
                  {"SENDER_ID_SECRET", "RASA_TOKEN"}),
 }
+#: The secrets each process reads, so the ones it must name when they are bad.
+OWN_SECRETS = {
+    "actions": {"ACTION_SERVER_TOKEN"},
+    "gateway": {"SENDER_ID_SECRET", "RASA_TOKEN"},
+    "supervisor": {"SENDER_ID_SECRET", "RASA_TOKEN", "ACTION_SERVER_TOKEN"},
+}
+REFUSALS = [(process, case) for process in sorted(PROCESSES) for case in sorted(CASES)
+            if CASES[case][1] & OWN_SECRETS[process]]
 
 
 def production(**values: str) -> dict[str, str]:
@@ -52,13 +68,14 @@ def assert_refused(result: object, names: set[str], values: list[str]) -> None:
 
 
 @pytest.mark.process
-@pytest.mark.parametrize("case", sorted(CASES))
-@pytest.mark.parametrize("process", sorted(PROCESSES))
+@pytest.mark.parametrize(("process", "case"), REFUSALS)
 def test_processes_refuse_bad_production_settings(process: str, case: str,
                                                   tmp_path: Path) -> None:
     values, names = CASES[case]
     result = run_until_exit(PROCESSES[process], tmp_path, production(**values))
-    assert_refused(result, names, [TWILIO_TOKEN, *values.values()])
+    assert_refused(result, names & OWN_SECRETS[process], [TWILIO_TOKEN, *values.values()])
+    for other in names - OWN_SECRETS[process]:
+        assert other not in result.stdout + result.stderr, f"{process} checked {other}"
 
 
 @pytest.mark.process
@@ -73,25 +90,41 @@ def test_rasa_side_refuses_to_start_without_a_real_token(case: str, tmp_path: Pa
 
 
 @pytest.mark.process
-def test_a_copied_env_example_is_refused_in_production(tmp_path: Path) -> None:
+@pytest.mark.parametrize("process", ["actions", "gateway"])
+def test_a_copied_env_example_is_refused_in_production(process: str, tmp_path: Path) -> None:
     example = (ROOT / ".env.example").read_text()
     (tmp_path / ".env").write_text(example.replace("HELPLINE_ENV=development",
                                                    "HELPLINE_ENV=production"))
     env = process_env()
-    result = run_until_exit(PROCESSES["actions"], tmp_path, env)
-    assert_refused(result, {"SENDER_ID_SECRET", "RASA_TOKEN", "ACTION_SERVER_TOKEN"}, [])
+    result = run_until_exit(PROCESSES[process], tmp_path, env)
+    assert_refused(result, OWN_SECRETS[process], [])
 
 
 def test_empty_variables_count_as_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    assert "\nSENDER_ID_SECRET=\n" in (tmp_path / ".env").read_text()
     monkeypatch.chdir(tmp_path)
-    for name in ("SENDER_ID_SECRET", "HELPLINE_ENV", "REDIS_URL", "RASA_TOKEN"):
+    for name in ("SENDER_ID_SECRET", "HELPLINE_ENV", "REDIS_URL", "RASA_TOKEN",
+                 "ACTION_SERVER_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
+    assert settings.helpline_env == "development"
     assert settings.sender_id_secret == DEV_PLACEHOLDER, "an empty HMAC key must not be used"
     assert settings.redis_url is None and settings.rasa_token is None
+    gateway = load_process_settings(GatewaySettings)
+    assert gateway.sender_id_secret == DEV_PLACEHOLDER and gateway.rasa_token is None
+    assert load_process_settings(ActionSettings).action_server_token is None
     monkeypatch.setenv("SENDER_ID_SECRET", "")
-    assert load_settings().sender_id_secret == DEV_PLACEHOLDER
+    for cls in (Settings, GatewaySettings):
+        assert load_process_settings(cls).sender_id_secret == DEV_PLACEHOLDER
+
+
+def test_each_process_reads_only_its_own_variables() -> None:
+    gateway, actions = set(GatewaySettings.model_fields), set(ActionSettings.model_fields)
+    assert "database_url" not in gateway, "the gateway never opens the knowledge base"
+    assert {"sender_id_secret", "telegram_bot_token", "twilio_auth_token"}.isdisjoint(actions)
+    assert gateway | actions <= set(Settings.model_fields)
+    assert {"hotline_snapshot_path", "retention_days"} <= gateway & actions
 
 
 def test_a_bad_number_names_its_variable_not_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
