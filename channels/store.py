@@ -5,7 +5,9 @@ its delivery id as seen, and leaves the queue only once it has been answered; a 
 dies mid-turn finds it there again when it restarts. Everything that could identify a person
 (raw chat ids, phone numbers, message text, country) is Fernet-encrypted and expires after the
 retention period. Works on SQLite and PostgreSQL, so several gateway replicas can share it
-(claims keep two replicas from delivering one message).
+(claims keep two replicas from delivering one message). Its schema is Alembic's
+(`channels/migrations`, version table `gateway_alembic_version`): `make_store_engine` brings it to
+head when the gateway opens the store.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -36,12 +39,16 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from channels.pseudonym import SecretBox
+from helpline.schema import upgrade
 from knowledge.db import normalise_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "gateway_alembic_version"
 
 metadata = MetaData()
 
-# Table names carry a version: the queue and the sender map changed shape (durable receipt,
-# encrypted country, chosen language), and `create_all` never alters an existing table.
+# `_v2`: the sender map changed shape (encrypted country, chosen language) while the schema was
+# still made by `create_all`, which never alters a table; Alembic migrations change it now.
 senders = Table(
     "gateway_senders_v2",
     metadata,
@@ -147,19 +154,26 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_store_engine(url: str) -> Engine:
-    """An engine for the gateway store; SQLite files get their folder, WAL and a busy timeout."""
+def make_store_engine(url: str, migrate: bool = True) -> Engine:
+    """An engine for the gateway store, its schema upgraded to head (`migrate`); SQLite files
+    get their folder, WAL and a busy timeout."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            from pathlib import Path
-
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    if migrate:
+        migrate_store(engine)
+    return engine
+
+
+def migrate_store(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the gateway store's tables on `engine` to `revision` (Alembic)."""
+    upgrade(engine, MIGRATIONS_DIR, revision)
 
 
 class GatewayStore:
@@ -169,7 +183,6 @@ class GatewayStore:
         self.engine = engine
         self.box = box
         self.retention = retention_seconds
-        metadata.create_all(engine)
 
     # --- senders ---------------------------------------------------------------------------
     def remember_sender(self, pseudonym: str, channel: str, raw_id: str) -> None:

@@ -2,14 +2,27 @@
 
 Rows hold the pseudonymous sender id (never a phone number or chat id), the language, the
 country and the topic; they are erased with the conversation on `delete_my_data`.
+
+The table lives in the knowledge base's database with its own Alembic history
+(`helpline/handoff/migrations`, version table `handoff_alembic_version`): the knowledge base's
+migrations know nothing of it. The action server upgrades it at start; `ensure_schema` does so
+once per engine for any other caller, so no call runs `create_all`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from helpline.schema import upgrade
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "handoff_alembic_version"
 
 metadata = sa.MetaData()
 handoffs = sa.Table(
@@ -25,8 +38,23 @@ handoffs = sa.Table(
 )
 
 
+_migrated: weakref.WeakSet[Engine] = weakref.WeakSet()
+_migrating = threading.Lock()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the hand-off table on `engine` to `revision` (Alembic)."""
+    upgrade(engine, MIGRATIONS_DIR, revision)
+
+
 def ensure_schema(engine: Engine) -> None:
-    metadata.create_all(engine, tables=[handoffs])
+    """The table at head on `engine`: migrated the first time this process uses the engine."""
+    if engine in _migrated:
+        return
+    with _migrating:
+        if engine not in _migrated:
+            migrate(engine)
+            _migrated.add(engine)
 
 
 def purge_expired(engine: Engine, retention_days: int) -> int:
@@ -62,6 +90,7 @@ def request_handoff(engine: Engine, sender_id: str, language: str, country: str 
 
 
 def open_requests(engine: Engine) -> list[dict[str, object]]:
+    """The requests nobody has closed yet, oldest first."""
     ensure_schema(engine)
     with engine.connect() as conn:
         rows = conn.execute(sa.select(handoffs).where(handoffs.c.status == "open")
@@ -70,6 +99,7 @@ def open_requests(engine: Engine) -> list[dict[str, object]]:
 
 
 def erase_sender(engine: Engine, sender_id: str) -> int:
+    """Delete every request of one sender (erasure); returns how many went."""
     ensure_schema(engine)
     with engine.begin() as conn:
         return int(conn.execute(handoffs.delete().where(handoffs.c.sender_id == sender_id))

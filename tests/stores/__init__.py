@@ -1,0 +1,1 @@
+"""Schemas of the stores the project owns: Alembic migrations."""
