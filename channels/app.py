@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 from starlette.applications import Starlette
@@ -22,13 +21,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from channels import webchat
+from channels.base import Channel
 from channels.core import Gateway
 from channels.http import error
 from channels.pseudonym import SecretBox
 from channels.store import GatewayStore, make_store_engine
+from channels.telegram import TelegramChannel
+from channels.whatsapp import WhatsAppChannel
 from helpline.settings import GatewaySettings, get_gateway_settings
 
 log = logging.getLogger(__name__)
+
+#: Every messaging channel the gateway can serve (each implements `channels.base.Channel`).
+CHANNELS: tuple[type[Channel], ...] = (TelegramChannel, WhatsAppChannel)
 
 #: These libraries log request URLs and headers at INFO (the Bot API token is part of its
 #: URLs, the Rasa token a query parameter, Twilio logs recipients); keep them to warnings.
@@ -44,28 +49,21 @@ async def health(request: Request) -> Response:
         "status": "ok",
         "rasa": "reachable" if rasa else "unreachable",
         "queued_messages": pending,
-        "channels": {
-            "webchat": True,
-            "telegram": getattr(state, "telegram", None) is not None,
-            "whatsapp": getattr(state, "whatsapp", None) is not None,
-        },
+        "channels": {"webchat": True,
+                     **{kind.name: kind.name in state.channels for kind in CHANNELS}},
     })
 
 
-async def telegram_webhook(request: Request) -> Response:
-    channel = getattr(request.app.state, "telegram", None)
-    if channel is None:
-        return error(404, "channel_not_configured", "Telegram is not configured")
-    response: Response = await channel.webhook(request)
-    return response
+def _webhook(channel_type: type[Channel]) -> Callable[[Request], Awaitable[Response]]:
+    """The route of one channel's webhook: 404 while the channel is not configured."""
 
+    async def endpoint(request: Request) -> Response:
+        channel: Channel | None = request.app.state.channels.get(channel_type.name)
+        if channel is None:
+            return error(404, "channel_not_configured", f"{channel_type.title} is not configured")
+        return await channel.webhook(request)
 
-async def whatsapp_webhook(request: Request) -> Response:
-    channel = getattr(request.app.state, "whatsapp", None)
-    if channel is None:
-        return error(404, "channel_not_configured", "WhatsApp is not configured")
-    response: Response = await channel.webhook(request)
-    return response
+    return endpoint
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -79,22 +77,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error(500, "internal_error", "internal error")
 
 
-def _start_channels(app: Starlette, settings: GatewaySettings, gateway: Gateway) -> list[Any]:
-    """Create the configured channels; each has `start()`/`stop()` coroutines."""
-    started: list[Any] = []
-    app.state.telegram = None
-    app.state.whatsapp = None
-    if settings.telegram_bot_token:
-        from channels.telegram import TelegramChannel
-
-        app.state.telegram = TelegramChannel(settings, gateway)
-        started.append(app.state.telegram)
-    if settings.twilio_account_sid and settings.twilio_auth_token:
-        from channels.whatsapp import WhatsAppChannel
-
-        app.state.whatsapp = WhatsAppChannel(settings, gateway)
-        started.append(app.state.whatsapp)
-    return started
+def _configured_channels(settings: GatewaySettings, gateway: Gateway) -> dict[str, Channel]:
+    """An instance of every channel the settings configure, by name."""
+    return {kind.name: kind(settings, gateway) for kind in CHANNELS if kind.configured(settings)}
 
 
 def create_app(settings: GatewaySettings | None = None) -> Starlette:
@@ -117,7 +102,8 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         gateway = Gateway(settings, http, store)
         gateway.register_channel(webchat.CHANNEL, webchat.mailbox_sender(gateway))
         app.state.gateway = gateway
-        channels = _start_channels(app, settings, gateway)
+        app.state.channels = _configured_channels(settings, gateway)
+        channels = list(app.state.channels.values())
         for channel in channels:
             await channel.start()
         outbox = asyncio.create_task(gateway.run_outbox(), name="gateway-outbox")
@@ -140,8 +126,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
     routes = [
         Route("/health", health, methods=["GET"]),
         *webchat.routes,
-        Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
-        Route("/webhooks/whatsapp", whatsapp_webhook, methods=["POST"]),
+        *(Route(kind.webhook_path, _webhook(kind), methods=["POST"]) for kind in CHANNELS),
     ]
     return Starlette(
         routes=routes,

@@ -27,6 +27,7 @@ from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
 from channels import texts
+from channels.base import Channel
 from channels.core import DeliveryFailed, Gateway, Inbound, Reply
 from channels.http import BodyTooLarge, error, read_body
 from channels.telegram.render import LANGUAGE_PREFIX, PAYLOAD_KEY_PREFIX, render
@@ -64,17 +65,23 @@ def make_bot(settings: GatewaySettings) -> Bot:
     )
 
 
-class TelegramChannel:
+class TelegramChannel(Channel):
     """Telegram updates in, Bot API calls out."""
 
+    name = CHANNEL
+    title = "Telegram"
+    webhook_path = "/webhooks/telegram"
+
     def __init__(self, settings: GatewaySettings, gateway: Gateway) -> None:
-        self.settings = settings
-        self.gateway = gateway
+        super().__init__(settings, gateway)
         self.bot = make_bot(settings)
         self.polling = not settings.public_base_url
         self._updater: Updater | None = None
         self._consumer: asyncio.Task[None] | None = None
-        gateway.register_channel(CHANNEL, self._send_later)
+
+    @classmethod
+    def configured(cls, settings: GatewaySettings) -> bool:
+        return bool(settings.telegram_bot_token)
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -278,6 +285,6 @@ class TelegramChannel:
         with contextlib.suppress(DeliveryFailed):
             await self.send(chat_id, replies)
 
-    async def _send_later(self, pseudonym: str, raw_id: str, replies: list[Reply],
-                          lang: str) -> None:
+    async def deliver(self, pseudonym: str, raw_id: str, replies: list[Reply],
+                      lang: str) -> None:
         await self.send(int(raw_id), replies)

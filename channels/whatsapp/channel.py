@@ -29,6 +29,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels import texts
+from channels.base import Channel
 from channels.core import DeliveryFailed, Gateway, Inbound, Reply
 from channels.http import BodyTooLarge, error, read_body
 from channels.whatsapp.render import option_payload, render
@@ -48,20 +49,26 @@ def whatsapp_address(number: str) -> str:
     return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
 
 
-class WhatsAppChannel:
+class WhatsAppChannel(Channel):
     """Twilio webhooks in, Twilio Messages API out."""
+
+    name = CHANNEL
+    title = "WhatsApp"
+    webhook_path = "/webhooks/whatsapp"
 
     def __init__(self, settings: GatewaySettings, gateway: Gateway) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
-        self.settings = settings
-        self.gateway = gateway
+        super().__init__(settings, gateway)
         self.validator = RequestValidator(settings.twilio_auth_token)
         self.http_client = AsyncTwilioHttpClient(timeout=15)
         self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
                              http_client=self.http_client)
         if settings.twilio_api_base_url:
             self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
-        gateway.register_channel(CHANNEL, self._send_later)
+
+    @classmethod
+    def configured(cls, settings: GatewaySettings) -> bool:
+        return bool(settings.twilio_account_sid and settings.twilio_auth_token)
 
     async def start(self) -> None:
         if not self.settings.public_base_url:
@@ -72,10 +79,6 @@ class WhatsAppChannel:
     async def stop(self) -> None:
         with contextlib.suppress(Exception):
             await self.http_client.close()
-
-    async def idle(self) -> None:
-        """Wait until every background turn has finished (used by tests and shutdown)."""
-        await self.gateway.idle()
 
     # --- webhook -----------------------------------------------------------------------------
     def signed_url(self, request: Request) -> str:
@@ -179,6 +182,6 @@ class WhatsAppChannel:
         except (OSError, TimeoutError, aiohttp.ClientError) as exc:
             raise DeliveryFailed(type(exc).__name__) from exc
 
-    async def _send_later(self, pseudonym: str, raw_id: str, replies: list[Reply],
-                          lang: str) -> None:
+    async def deliver(self, pseudonym: str, raw_id: str, replies: list[Reply],
+                      lang: str) -> None:
         await self.send(raw_id, pseudonym, replies, lang)
