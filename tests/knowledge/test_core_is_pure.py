@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "knowledge"
 #: Packages the core must not know: the project's other parts and the conversation stack.
@@ -61,6 +63,7 @@ def test_no_module_of_the_core_imports_the_rest_of_the_project() -> None:
     assert bad == [], "\n".join(bad)
 
 
+@pytest.mark.process
 def test_importing_every_core_module_loads_nothing_else_of_the_project() -> None:
     """A fresh interpreter imports every module of `knowledge`; none of the project's other
     packages (nor Rasa) ends up in `sys.modules`."""

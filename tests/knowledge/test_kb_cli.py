@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from knowledge.cli import app
@@ -51,6 +52,7 @@ def test_evaluate_rejects_impossible_profile(seeded_db, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "colour" in res.output
 
 
+@pytest.mark.process
 def test_module_runs_with_help() -> None:
     proc = subprocess.run([sys.executable, "-m", "knowledge.cli", "--help"],
                           capture_output=True, text=True, timeout=60)
@@ -121,6 +123,7 @@ def test_without_a_database_url_the_core_cli_says_so(monkeypatch) -> None:
     assert res.exit_code == 2 and "--database-url" in res.output
 
 
+@pytest.mark.process
 def test_helpline_kb_takes_its_defaults_from_the_settings(tmp_path: Path) -> None:
     """`helpline kb` (outside the core) reads DATABASE_URL and STALE_AFTER_DAYS from the
     settings, `.env` included, when neither the option nor the environment gives them."""
@@ -143,6 +146,7 @@ def test_helpline_kb_takes_its_defaults_from_the_settings(tmp_path: Path) -> Non
     assert "not verified in the last 1 days" in proc.stdout
 
 
+@pytest.mark.process
 def test_helpline_console_script_mounts_kb() -> None:
     proc = subprocess.run([sys.executable, "-m", "helpline.cli", "kb", "evaluate", "--help"],
                           capture_output=True, text=True, timeout=60)

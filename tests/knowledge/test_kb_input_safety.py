@@ -53,6 +53,7 @@ def _limit_memory() -> None:  # in the child: a regression must not take the mac
     resource.setrlimit(resource.RLIMIT_AS, (2 * 1024 ** 3, 2 * 1024 ** 3))
 
 
+@pytest.mark.process
 def test_kb_import_refuses_the_alias_bomb_quickly_in_little_memory(empty_db,
                                                                     tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.yaml"
