@@ -3,9 +3,9 @@ as tables.
 
 Knowledge base (evaluation, search over 100,000 listings on SQLite and PostgreSQL, import),
 language detection, held-out NLU accuracy, `rasa train` from scratch, turn latency against a
-bare Rasa bot, gateway overhead, the memory of each process, and the pass rates of the
-multi-turn conversation sets (`benchmarks/conversations/`). Figures, not assertions. Every
-latency percentile is `benchmarks.measure.percentile`.
+bare Rasa bot, gateway overhead, the console's checker page and memory, the memory of each
+process, and the pass rates of the multi-turn conversation sets (`benchmarks/conversations/`).
+Figures, not assertions. Every latency percentile is `benchmarks.measure.percentile`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from devstack.supervisor import free_port, temporary_stack
 from devstack.training import model_path, train
 
-SECTIONS = ("knowledge", "language", "nlu", "train", "stack", "conversations")
+SECTIONS = ("knowledge", "console", "language", "nlu", "train", "stack", "conversations")
 
 
 def bench_stack(model: Path) -> None:
@@ -37,7 +37,7 @@ def bench_stack(model: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks import knowledge_base, language_detection, rasa_model
+    from benchmarks import console, knowledge_base, language_detection, rasa_model
     from benchmarks.conversations import runner
 
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if "knowledge" in sections:
         print("== knowledge base ==")
         knowledge_base.main([])
+    if "console" in sections:
+        print("\n== console ==")
+        console.main([])
     if "language" in sections:
         print("\n== language detection ==")
         language_detection.main()

@@ -218,7 +218,7 @@ def resume_session(engine: Engine, session_id: str, idle: dt.timedelta,
                 or now - row.created_at > max_age):
             s.delete(row)
             return None
-        if now - row.last_seen_at > dt.timedelta(seconds=30):  # one write a minute at most
+        if now - row.last_seen_at > dt.timedelta(seconds=30):  # at most one write per 30 s
             row.last_seen_at = now
         return SignedIn(_account(user), row.csrf_token)
 

@@ -8,6 +8,7 @@ Nothing about the person is kept: the profile lives only for the request.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,7 @@ class CheckResult:
     evaluation: api.Evaluation
     explanations: dict[str, RuleExplanation]
     consulates: list[api.Consulate]
-    nearby: dict[str, list[api.Service]]  # domain -> nearest services (city or point)
+    nearby: dict[str, list[api.Service]]  # domain -> services near the city or point
 
 
 def countries() -> tuple[str, ...]:
@@ -111,46 +112,52 @@ def explain(rules: Any, profile: api.Profile, on: dt.date,
     return out
 
 
-def nearby(session: Session, country: str, domains: list[str], city: str | None,
-           point: tuple[float, float] | None) -> dict[str, list[api.Service]]:
-    """The nearest services for each domain: around `point`, else in `city`."""
+def services_by_domain(session: Session, country: str, domains: list[str], city: str | None,
+                       point: tuple[float, float] | None) -> dict[str, list[api.Service]]:
+    """Up to `SERVICES_PER_DOMAIN` services for each domain: nearest first around `point`, else
+    those in `city`, else the country's. One search for every domain at once (then grouped by
+    category); a category none of those results covers gets a search of its own."""
+    if point is not None:
+        page = api.search_services(session, country=country, near=point,
+                                   radius_km=NEAR_RADIUS_KM, per_page=100)
+    else:
+        page = api.search_services(session, country=country, text=city, per_page=100)
+    pool = list(page.items)
     out: dict[str, list[api.Service]] = {}
-    if point is None and not city:
-        return out
     for domain in domains:
-        seen: set[str] = set()
-        found: list[api.Service] = []
-        for category in api.DOMAIN_CATEGORIES.get(domain, ()):
-            if point is not None:
-                page = api.search_services(session, country=country, category=category,
-                                           near=point, radius_km=NEAR_RADIUS_KM,
-                                           per_page=SERVICES_PER_DOMAIN)
-            else:
-                page = api.search_services(session, country=country, category=category,
-                                           text=city, per_page=SERVICES_PER_DOMAIN)
-            for s in page.items:
-                if s.id not in seen:
-                    seen.add(s.id)
-                    found.append(s)
+        cats = api.DOMAIN_CATEGORIES.get(domain, ())
+        found = [s for s in pool if set(s.categories) & set(cats)][:SERVICES_PER_DOMAIN]
+        if not found and page.total > len(pool):  # the first 100 did not reach this category
+            for category in cats:
+                extra = (api.search_services(session, country=country, category=category,
+                                             near=point, radius_km=NEAR_RADIUS_KM,
+                                             per_page=SERVICES_PER_DOMAIN) if point
+                         else api.search_services(session, country=country, category=category,
+                                                  text=city, per_page=SERVICES_PER_DOMAIN))
+                found += [s for s in extra.items if s not in found]
+            found = found[:SERVICES_PER_DOMAIN]
         if found:
-            out[domain] = found[:SERVICES_PER_DOMAIN]
+            out[domain] = found
     return out
 
 
 def check(engine: Engine, profile: api.Profile, on: dt.date, lang: str,
           city: str | None = None, point: tuple[float, float] | None = None) -> CheckResult:
-    """Evaluate `profile` on `on` with rule text in `lang`, and gather who can help."""
+    """Evaluate `profile` on `on` with rule text in `lang`, and gather who can help: the
+    country's danger hotlines, the consulate of the nationality, services for each domain."""
     rules = ruleset()
     with Session(engine) as session:
-        try:
-            evaluation = api.evaluate(session, profile, on=on, lang=lang, rules=rules)
-        except TypeError:  # a knowledge base whose evaluate() takes no rule set
-            evaluation = api.evaluate(session, profile, on=on, lang=lang)
+        evaluation = api.evaluate(session, profile, on=on, lang=lang, rules=rules,
+                                  with_contacts=False)
+        lines = api.hotlines(session, profile.country, purposes=api.DANGER_PURPOSES)
         found = (api.consulates(session, nationality=profile.nationality,
                                 country=profile.country)
                  if profile.nationality and profile.nationality != profile.country else [])
         domains = list(dict.fromkeys(e.domain for e in evaluation.entitlements
                                      if e.jurisdiction != "INT"))
-        near = nearby(session, profile.country, domains, city, point)
+        by_domain = services_by_domain(session, profile.country, domains, city, point)
+    services = list({s.id: s for group in by_domain.values() for s in group}.values())
+    evaluation = dataclasses.replace(evaluation, hotlines=lines, services=services)
+    near = by_domain if (city or point) else {}
     return CheckResult(evaluation, explain(rules, profile, on, evaluation.entitlements), found,
                        near)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Awaitable, Callable
+import html
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -53,11 +55,27 @@ class ConsoleState:
         return dt.timedelta(hours=self.settings.console_session_max_hours)
 
 
+@functools.lru_cache(maxsize=64)
+def _escaped(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((value, html.escape(value, quote=True), html.escape(label, quote=False))
+                 for value, label in pairs)
+
+
+def options(pairs: Iterable[tuple[str, str]], selected: object = None) -> Markup:
+    """`<option>`s for (value, label) pairs, escaped, built in one pass (a country list is
+    250 options: a template loop over it costs more than the rest of a page)."""
+    chosen = str(selected) if selected is not None else None
+    return Markup("".join(
+        f'<option value="{value_html}"{" selected" if value == chosen else ""}>{label_html}'
+        "</option>" for value, value_html, label_html in _escaped(tuple(pairs))))
+
+
 def make_templates() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.policies["ext.i18n.trimmed"] = True
+    env.globals["options"] = options
     return env
 
 
