@@ -8,6 +8,7 @@ variable and never its value (the same checks as `helpline.settings`).
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,9 +47,18 @@ class ConsoleSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ConsoleSettings:
-        if self.helpline_env == "production" and (
-                reason := secret_weakness(self.console_secret_key, 32)):
-            raise ValueError(f"refusing to start in production: CONSOLE_SECRET_KEY {reason}")
+        if self.helpline_env != "production":
+            return self
+        problems = []
+        if reason := secret_weakness(self.console_secret_key, 32):
+            problems.append(f"CONSOLE_SECRET_KEY {reason}")
+        for name, url in (("DATABASE_URL", self.database_url),
+                          ("CONSOLE_DATABASE_URL", self.console_database_url)):
+            password = urlsplit(url).password
+            if password is not None and secret_weakness(password, 8):
+                problems.append(f"{name} has a placeholder or weak password")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
 
 

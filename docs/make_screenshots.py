@@ -65,9 +65,10 @@ def main() -> None:
             page.click("text=Check entitlements")
             page.locator("#domain-PE-health").wait_for()
             page.locator("#result-title").scroll_into_view_if_needed()
+            box = page.locator("#result-title").bounding_box()
+            assert box is not None
             page.screenshot(path=str(OUT / "checker-result.png"), full_page=True,
-                            clip={"x": 0, "y": page.locator("#result-title").bounding_box()
-                                  ["y"] - 10, "width": 1280, "height": 1100})
+                            clip={"x": 0, "y": box["y"] - 10, "width": 1280, "height": 1100})
             page.select_option("#print_lang", "ht")
             with page.context.expect_page() as opened:
                 page.click("text=Open printable summary")

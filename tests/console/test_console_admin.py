@@ -51,12 +51,10 @@ def edit_data(client: TestClient, kind: str, record_id: str) -> dict[str, object
     for name, body in re.findall(r'<textarea id="f-[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>',
                                  form, re.S):
         data[name] = body
-    multi = re.findall(r'name="([^"]+)" value="([^"]+)" checked', form)
-    for name, value in multi:
-        data.setdefault(name, [])
-        assert isinstance(data[name], list)
-        data[name].append(value)  # type: ignore[union-attr]
-    return data
+    multi: dict[str, list[str]] = {}
+    for name, value in re.findall(r'name="([^"]+)" value="([^"]+)" checked', form):
+        multi.setdefault(name, []).append(value)
+    return {**data, **multi}
 
 
 def test_lists_filter_and_search(admin: TestClient) -> None:

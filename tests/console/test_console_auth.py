@@ -140,6 +140,11 @@ def test_production_refuses_to_start_without_its_secret() -> None:
         with pytest.raises(SettingsError, match="CONSOLE_SECRET_KEY") as err:
             load_console_settings(helpline_env="production", console_secret_key=value)
         assert not value or value not in str(err.value)
+    with pytest.raises(SettingsError, match="CONSOLE_DATABASE_URL has a placeholder") as err:
+        load_console_settings(helpline_env="production",
+                              console_secret_key="Zq8v3LmT1xW9pR4sB7nK2cH6yD5fG0jA",
+                              console_database_url="postgresql://u:changeme@db/helpline")
+    assert "changeme" not in str(err.value)
     ok = load_console_settings(helpline_env="production",
                                console_secret_key="Zq8v3LmT1xW9pR4sB7nK2cH6yD5fG0jA")
     assert ok.production
