@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
-from helpline.paths import BOT_DIR, RASA_VENV, ROOT
 from devstack.training import rasa_env, train
+from helpline.paths import BOT_DIR, RASA_VENV, ROOT
 
 NEEDS = {
     "es": ["no tenemos qué comer", "los niños tienen hambre", "ya no tenemos comida para los niños",
@@ -64,7 +63,8 @@ def test_cases_are_not_training_lines() -> None:
             for line in str(block.get("examples") or "").splitlines():
                 if line.strip().startswith("- "):
                     training.add(_norm(line.strip()[2:]))
-    cases = [t for group in (NEEDS, NOT_PRIVACY, PRIVACY) for lines in group.values() for t in lines]
+    cases = [t for group in (NEEDS, NOT_PRIVACY, PRIVACY) for lines in group.values()
+             for t in lines]
     assert not [t for t in cases if _norm(t) in training]
 
 
@@ -87,12 +87,14 @@ def predictions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {e["text"]: e["predicted"] for e in report["errors"]}  # every case is an "error"
 
 
+@pytest.mark.rasa
 @pytest.mark.parametrize(("lang", "text"), [(lang, t) for lang, ts in NEEDS.items() for t in ts])
 def test_a_plain_statement_of_need_asks_for_a_service(predictions: dict[str, str], lang: str,
                                                       text: str) -> None:
     assert predictions[text] == "find_service"
 
 
+@pytest.mark.rasa
 @pytest.mark.parametrize(("lang", "text"),
                          [(lang, t) for lang, ts in NOT_PRIVACY.items() for t in ts])
 def test_reporting_or_documents_is_not_a_privacy_question(predictions: dict[str, str], lang: str,
@@ -100,6 +102,7 @@ def test_reporting_or_documents_is_not_a_privacy_question(predictions: dict[str,
     assert predictions[text] not in PRIVACY_INTENTS | {"nlu_fallback"}
 
 
+@pytest.mark.rasa
 @pytest.mark.parametrize(("lang", "text"), [(lang, t) for lang, ts in PRIVACY.items() for t in ts])
 def test_questions_about_this_chats_data_stay_privacy(predictions: dict[str, str], lang: str,
                                                       text: str) -> None:
