@@ -3,6 +3,7 @@ addresses a port listens on, and polling until a condition holds."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -14,6 +15,33 @@ import uvicorn
 from devstack.supervisor import free_port
 
 __all__ = ["ServedApp", "free_port", "listening_addresses", "wait_for"]
+
+
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, stopping without its fixed pauses: it checks `should_exit` every 10 ms
+    instead of every 100 ms, and skips the 100 ms grace for open connections when none is open.
+    The suite stops a few hundred servers; those pauses were a third of the gateway tests' time.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.server_state.connections or self.server_state.tasks:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for server in self.servers:
+            await server.wait_closed()
+        await self.lifespan.shutdown()
+
+    async def main_loop(self) -> None:
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            await asyncio.sleep(0.01)
+            should_exit = await self.on_tick(counter)
 
 
 class ServedApp:
@@ -31,7 +59,7 @@ class ServedApp:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
-        server = uvicorn.Server(config)
+        server = _PromptServer(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 15

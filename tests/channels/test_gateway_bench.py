@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.gateway_overhead import main
 from tests.auxil.fake_rasa import FakeRasa
 from tests.auxil.networking import ServedApp
 
 
-def test_bench_reports_both_paths_and_memory(capsys) -> None:
+@pytest.mark.process  # the benchmark starts the gateway as a process of its own
+def test_bench_reports_both_paths_and_memory(capsys: pytest.CaptureFixture[str]) -> None:
     rasa = FakeRasa()
     with ServedApp(rasa.app()) as served:
         results = main(served.url, conversations=4, turns=3, rounds=1)
