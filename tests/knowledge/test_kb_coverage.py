@@ -8,8 +8,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from knowledge import cli
 from knowledge.cli import app
 from knowledge.coverage import coverage
 from knowledge.db import session_scope
@@ -99,7 +102,11 @@ def test_coverage_counts_what_an_irregular_adult_gets_and_who_can_be_reached(
     assert later.stale == 8  # everything verified on 2026-12-01 is now old too
 
 
-def test_coverage_command_prints_a_table_and_json(empty_db, tmp_path: Path) -> None:
+def test_coverage_command_prints_a_table_and_json(empty_db, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI's console reads its width once, at import, from the terminal (80 columns when
+    # there is none, as under CI or a pytest-xdist worker): give it room for the whole table.
+    monkeypatch.setattr(cli, "out", Console(width=250))
     small_db(empty_db, tmp_path)
     own = ["--rules-dir", str(tmp_path / "rules")]
     runner = CliRunner()
