@@ -13,6 +13,8 @@ PIP_QUIET   ?= -q
 # `make test-fast`: every test but the tiers marked in pyproject.toml (stack, Rasa, processes,
 # services, browser).
 FAST_TIERS  := not e2e and not rasa and not process and not postgres and not redis and not browser
+# Workers for `make test-fast` (pytest-xdist); `make test` runs serially (one stack at a time).
+FAST_WORKERS ?= auto
 
 .PHONY: help chromium setup run train test test-fast bench lint i18n-extract i18n-update clean
 
@@ -62,7 +64,7 @@ test: setup ## set up what is missing, then run the whole test suite
 
 test-fast: $(VENV)/.stamp locales/.stamp ## the unit tiers only: no Rasa, no stack, no processes or services; prints its time
 	@start=$$(date +%s); status=0; \
-	 HELPLINE_ENV=test $(PY) -m pytest -q -p no:cacheprovider -m "$(FAST_TIERS)" $(TEST_ARGS) \
+	 HELPLINE_ENV=test $(PY) -m pytest -q -p no:cacheprovider -m "$(FAST_TIERS)" -n $(FAST_WORKERS) $(TEST_ARGS) \
 	   || status=$$?; \
 	 echo "==> test-fast finished after $$(( $$(date +%s) - start )) s"; exit $$status
 
