@@ -293,15 +293,17 @@ def free_port() -> int:
 
 
 def isolated_settings(var_dir: Path, secret: str, **overrides: Any) -> Settings:
-    """Settings for a stack of its own: free loopback ports and every store (knowledge base,
-    tracker store, gateway store) a SQLite file in `var_dir`; `.env` is not read, so a
-    developer's channel tokens or database URLs never reach a test or a benchmark."""
+    """Settings for a stack of its own: free loopback ports, every store (knowledge base,
+    tracker store, gateway store) a SQLite file in `var_dir` and the hotline snapshot there too;
+    `.env` is not read, so a developer's channel tokens or database URLs never reach a test or a
+    benchmark."""
     rasa, actions, gateway = free_port(), free_port(), free_port()
     values: dict[str, Any] = {
         "helpline_env": "test",
         "database_url": f"sqlite:///{var_dir / 'knowledge.db'}",
         "tracker_store_url": f"sqlite:///{var_dir / 'tracker.db'}",
         "gateway_database_url": f"sqlite:///{var_dir / 'gateway.db'}",
+        "hotline_snapshot_path": var_dir / "hotlines.json",
         "rasa_port": rasa, "actions_port": actions, "gateway_port": gateway,
         "rasa_url": f"http://127.0.0.1:{rasa}",
         "action_server_url": f"http://127.0.0.1:{actions}/webhook",
@@ -314,8 +316,9 @@ def isolated_settings(var_dir: Path, secret: str, **overrides: Any) -> Settings:
 @contextlib.contextmanager
 def temporary_stack(model: Path, secret: str, prefix: str = "helpline-",
                     timeout: float = 300.0) -> Iterator[Stack]:
-    """The whole stack on free ports, with a seeded temporary knowledge base, tracker store and
-    gateway store (benchmarks and evaluations); stopped and removed on exit."""
+    """The whole stack on free ports, with a seeded temporary knowledge base and every other
+    store in the same temporary directory (benchmarks and evaluations); stopped and removed on
+    exit."""
     from knowledge.setup import prepare
 
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic_settings import BaseSettings
 
+from console.settings import ConsoleSettings
 from devstack.supervisor import isolated_settings
 from helpline.paths import ROOT, VAR_DIR
 from helpline.settings import Settings
@@ -17,28 +19,32 @@ from tests.conftest import STORE_VARIABLES
 RUNTIME_PACKAGES = ("helpline", "actions", "knowledge", "channels")
 
 
-def sqlite_path(url: str) -> Path | None:
-    return Path(url.split("sqlite:///", 1)[1]) if url.startswith("sqlite:///") else None
+def file_of(value: object) -> Path:
+    """The file a store setting names: a SQLite URL's database, or a path."""
+    text = str(value)
+    return Path(text.split("sqlite:///", 1)[1] if text.startswith("sqlite:///") else text)
 
 
-def store_fields() -> set[str]:
-    """Every setting that names a store: its default is a SQLite file in `var/`."""
-    return {name for name, field in Settings.model_fields.items()
-            if isinstance(field.default, str) and field.default.startswith("sqlite:///")}
+def store_fields(settings_class: type[BaseSettings] = Settings) -> set[str]:
+    """Every setting whose default is a file in `var/` (a database, the hotline snapshot)."""
+    return {name for name, field in settings_class.model_fields.items()
+            if str(VAR_DIR) in str(field.default)}
 
 
 def test_every_store_of_the_settings_is_redirected_for_the_suite() -> None:
-    assert store_fields() == set(STORE_VARIABLES), "a new store needs a temporary file here"
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    for name in store_fields():
-        path = sqlite_path(getattr(settings, name))
-        assert path is not None and VAR_DIR not in path.parents, (name, path)
+    fields = store_fields(Settings) | store_fields(ConsoleSettings)
+    assert fields == set(STORE_VARIABLES), "a new store needs a temporary file in conftest"
+    read = [Settings(_env_file=None), ConsoleSettings(_env_file=None)]  # type: ignore[call-arg]
+    for settings in read:
+        for name in store_fields(type(settings)):
+            path = file_of(getattr(settings, name))
+            assert VAR_DIR not in path.parents, (name, path)
 
 
 def test_an_isolated_stack_keeps_every_store_in_its_directory(tmp_path: Path) -> None:
     settings = isolated_settings(tmp_path, "isolation-test-secret-0123456789abcdef")
-    paths = {name: sqlite_path(getattr(settings, name)) for name in store_fields()}
-    assert all(path is not None and path.parent == tmp_path for path in paths.values()), paths
+    paths = {name: file_of(getattr(settings, name)) for name in store_fields()}
+    assert all(path.parent == tmp_path for path in paths.values()), paths
     assert len(set(paths.values())) == len(paths), "each store has a file of its own"
     ports = {settings.rasa_port, settings.actions_port, settings.gateway_port}
     assert len(ports) == 3
