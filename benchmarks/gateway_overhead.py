@@ -86,9 +86,9 @@ def start_gateway(rasa_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes]
         **os.environ,
         "RASA_URL": rasa_url,
         "GATEWAY_DATABASE_URL": f"sqlite:///{workdir / 'gateway.db'}",
-        # The gateway reads hotlines for its own danger answers; an empty throw-away knowledge
-        # base keeps the benchmark off the developer's `var/`.
-        "DATABASE_URL": f"sqlite:///{workdir / 'knowledge.db'}",
+        # The gateway reads the hotline snapshot for its own danger answers; a throw-away path
+        # keeps the benchmark off the developer's `var/` (no snapshot: the general advice).
+        "HOTLINE_SNAPSHOT_PATH": str(workdir / "hotlines.json"),
         "SENDER_ID_SECRET": secrets.token_hex(32),
         "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000",
         "HELPLINE_ENV": "test",
