@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it here."""
-    return message
-
+from helpline.i18n import N_
 
 APOLOGY = N_(
     "Sorry, the helpline cannot answer right now. Your message is saved and we will reply "
@@ -36,12 +32,3 @@ TEXT_ONLY = N_(
 CHOOSE_NUMBER = N_("Reply with the number of your choice.")
 CHOOSE_LANGUAGE = N_("Choose your language:")
 INVALID_JSON = N_("The request body is not valid JSON.")
-
-#: Names of the languages in their own language (not translated: each is shown to its speakers).
-LANGUAGE_NAMES: dict[str, str] = {
-    "es": "Español",
-    "en": "English",
-    "pt": "Português",
-    "fr": "Français",
-    "ht": "Kreyòl ayisyen",
-}

@@ -31,7 +31,9 @@ from channels.base import Channel
 from channels.core import DeliveryFailed, Gateway, Inbound, Reply
 from channels.http import BodyTooLarge, error, read_body
 from channels.telegram.render import LANGUAGE_PREFIX, PAYLOAD_KEY_PREFIX, render
+from helpline.contracts import DELETE_TEXT, LOCATION_TEXT, START_TEXT, choose_language_text
 from helpline.i18n import LANGUAGES, gettext_for, normalise_language
+from helpline.language import LANGUAGE_NAMES
 from helpline.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -41,15 +43,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 #: Telegram updates are a few KiB; anything far larger is not one.
 MAX_UPDATE_BYTES = 256 * 1024
-#: What Rasa receives for a location message (the coordinates travel as metadata).
-LOCATION_TEXT = "/inform"
-START_TEXT = "/greet"
-DELETE_TEXT = "/delete_my_data"
-
-
-def choose_language_text(lang: str) -> str:
-    """The Rasa message that selects a language (intent with its entity)."""
-    return "/choose_language" + json.dumps({"language": lang})
 
 
 def make_bot(settings: GatewaySettings) -> Bot:
@@ -242,7 +235,7 @@ class TelegramChannel(Channel):
         pseudonym = self.gateway.pseudonym(CHANNEL, str(chat_id))
         lang = await self.gateway.language_for(pseudonym, None, hint)
         markup = InlineKeyboardMarkup([
-            [InlineKeyboardButton(texts.LANGUAGE_NAMES[code],
+            [InlineKeyboardButton(LANGUAGE_NAMES[code],
                                   callback_data=LANGUAGE_PREFIX + code)]
             for code in LANGUAGES
         ])

@@ -33,6 +33,7 @@ from channels.base import Channel
 from channels.core import DeliveryFailed, Gateway, Inbound, Reply
 from channels.http import BodyTooLarge, error, read_body
 from channels.whatsapp.render import option_payload, render
+from helpline.contracts import LOCATION_TEXT
 from helpline.i18n import gettext_for
 from helpline.settings import GatewaySettings
 
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-LOCATION_TEXT = "/inform"
 MAX_FORM_BYTES = 64 * 1024
 
 

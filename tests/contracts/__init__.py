@@ -1,0 +1,1 @@
+"""Names that cross the two Python environments."""
