@@ -22,10 +22,11 @@ NLU_PACKAGE = BOT_DIR / "helpline_nlu"
 def module_constant(path: Path, name: str) -> object:
     """The literal value assigned to `name` at the top of a module, without importing it."""
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets: list[ast.expr]
         if isinstance(node, ast.AnnAssign) and node.value is not None:
             targets, value = [node.target], node.value
         elif isinstance(node, ast.Assign):
-            targets, value = list(node.targets), node.value
+            targets, value = node.targets, node.value
         else:
             continue
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
