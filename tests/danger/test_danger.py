@@ -170,3 +170,19 @@ def test_no_entry_is_fitted_to_a_single_heldout_line(
     evidence = development[1] + hits(conversation_lines())
     fitted = fitted_entries(*heldout, evidence)
     assert fitted == [], "entries matching one held-out line and no development line"
+
+
+def test_danger_kinds_and_purposes_agree_with_the_core_and_the_domain() -> None:
+    """One owner of danger (`helpline.safety.danger`); the core, which imports nothing of the
+    rest, keeps the hotline purposes, and the domain the intents: they must agree."""
+    from helpline.paths import BOT_DIR
+    from helpline.safety.danger import DANGER_INTENTS, PURPOSES
+    from knowledge.api import DANGER_PURPOSES
+    from knowledge.directory import HOTLINE_PURPOSES
+
+    assert set(PURPOSES) == set(PRECEDENCE) == set(DANGER_INTENTS.values())
+    assert all(purposes[0] == "emergency" for purposes in PURPOSES.values())
+    assert {p for ps in PURPOSES.values() for p in ps} <= set(HOTLINE_PURPOSES)
+    assert {p for ps in PURPOSES.values() for p in ps} == set(DANGER_PURPOSES)
+    domain = yaml.safe_load((BOT_DIR / "domain.yml").read_text(encoding="utf-8"))
+    assert set(DANGER_INTENTS) <= set(domain["intents"])
