@@ -1,8 +1,7 @@
 """The development set of conversations, on the real stack, stays at or above its floor.
 
-The floor is what the code reached when it was measured, minus a small margin (see
-/work/brief/conversation_baseline.md and README "Conversation evaluation"): raise it when the
-dialogue gets better. Only the development set runs here; the exam set runs in `make bench`.
+The floor is what the code reached when it was measured, minus a margin (README
+"Conversation evaluation"): raise it when the dialogue gets better. Only the development set runs here; the exam set runs in `make bench`.
 """
 
 from __future__ import annotations
@@ -21,13 +20,13 @@ from benchmarks.conversations.runner import evaluate_sets, running_stack
 
 pytestmark = pytest.mark.e2e
 
-# Measured on the development set on 2026-12-02 at 12:34 UTC (18/84 conversations, 82/193
-# turns; correct 21/84, actionable 15/32, safe 72/80, honest 84/84, language 82/84), minus
-# about 4 points (one conversation is 1.2 points of the rate).
-CONVERSATION_FLOOR = 0.17
-TURN_FLOOR = 0.38
-CRITERION_FLOORS = {"correct": 0.21, "actionable": 0.40, "safe": 0.85, "honest": 0.95,
-                    "language": 0.92}
+# Measured on the development set on 2026-12-02 at 19:20 UTC (41/89 conversations, 136/203
+# turns; correct 45/89, actionable 28/36, safe 83/85, honest 89/89, language 85/89), minus
+# about 6 points (one conversation is 1.1 points of the rate; the model is retrained per run).
+CONVERSATION_FLOOR = 0.40
+TURN_FLOOR = 0.61
+CRITERION_FLOORS = {"correct": 0.44, "actionable": 0.70, "safe": 0.91, "honest": 0.95,
+                    "language": 0.89}
 
 
 @pytest.fixture(scope="module")

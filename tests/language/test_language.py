@@ -144,7 +144,7 @@ def test_production_training_is_fast() -> None:
 
 
 @pytest.mark.skipif(not HAVE_NLU, reason="NLU training files for all five languages not there yet")
-def test_detect_example_from_the_brief() -> None:
+def test_detect_a_short_haitian_creole_question() -> None:
     lang, confidence = detect("kote m ka jwenn yon dokte")
     assert lang == "ht"
     assert confidence >= CONFIDENCE_THRESHOLD
