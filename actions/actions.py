@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABCMeta, abstractmethod
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
@@ -19,8 +18,6 @@ from actions import conversation, danger_mode, privacy, rights, safety, services
 from actions.context import Context
 from actions.replies import Reply
 from helpline.contracts import helpline_payload
-
-Answer = Callable[[Context, Reply], None]
 
 
 class HelplineAction(Action, metaclass=ABCMeta):
@@ -80,34 +77,180 @@ class HelplineAction(Action, metaclass=ABCMeta):
             ctx.set("awaiting", awaiting)
 
 
-def _ignore(ctx: Context, reply: Reply) -> None:
-    """Safety intents are answered entirely by `answer_danger` in the base class."""
+# One class per rule in bot/data/rules.yml. `answers_after_danger`: whether the action's own
+# answer still follows the emergency numbers when the message shows danger.
 
 
-def _action(name: str, answer: Answer, answers_after_danger: bool = False
-            ) -> type[HelplineAction]:
-    class_name = "".join(part.title() for part in name.split("_"))
-    return type(class_name, (HelplineAction,), {
-        "action_name": name, "answer": staticmethod(answer),
-        "answers_after_danger": answers_after_danger, "__module__": __name__,
-    })
+class ActionSafety(HelplineAction):
+    """Emergency, trafficking and violence: answered entirely by the danger answer above."""
+
+    action_name = "action_safety"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        """Nothing more: `respond` gave the numbers and what to do."""
 
 
-# name, answer, and whether a domain answer still follows emergency numbers
-ActionSafety = _action("action_safety", _ignore)
-ActionAnswerTopic = _action("action_answer_topic", rights.answer_rights, True)
-ActionConsularHelp = _action("action_consular_help", services.answer_consular, True)
-ActionFindService = _action("action_find_service", services.answer_find_service, True)
-ActionPrivacy = _action("action_privacy", privacy.answer_privacy, True)
-ActionRequestHuman = _action("action_request_human", privacy.answer_handoff, True)
-ActionDeleteMyData = _action("action_delete_my_data", privacy.answer_delete_request)
-ActionChooseLanguage = _action("action_choose_language", conversation.answer_choose_language)
-ActionInform = _action("action_inform", conversation.answer_inform)
-ActionGreet = _action("action_greet", conversation.answer_greet)
-ActionGoodbye = _action("action_goodbye", conversation.answer_goodbye)
-ActionThank = _action("action_thank", conversation.answer_thank)
-ActionAffirm = _action("action_affirm", conversation.answer_affirm)
-ActionDeny = _action("action_deny", conversation.answer_deny)
-ActionBotChallenge = _action("action_bot_challenge", conversation.answer_bot_challenge)
-ActionHelp = _action("action_help", conversation.answer_help)
-ActionMenu = _action("action_menu", conversation.answer_menu)
+class ActionAnswerTopic(HelplineAction):
+    """A rights question (health, school, papers, asylum, work, social security, detention)."""
+
+    action_name = "action_answer_topic"
+    answers_after_danger = True
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        rights.answer_rights(ctx, reply)
+
+
+class ActionConsularHelp(HelplineAction):
+    """The person's consulate in their country, their city's first."""
+
+    action_name = "action_consular_help"
+    answers_after_danger = True
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        services.answer_consular(ctx, reply)
+
+
+class ActionFindService(HelplineAction):
+    """Places that help, nearest first."""
+
+    action_name = "action_find_service"
+    answers_after_danger = True
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        services.answer_find_service(ctx, reply)
+
+
+class ActionPrivacy(HelplineAction):
+    """What the helpline keeps and who carries the messages."""
+
+    action_name = "action_privacy"
+    answers_after_danger = True
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        privacy.answer_privacy(ctx, reply)
+
+
+class ActionRequestHuman(HelplineAction):
+    """A person asked for: the request recorded, who answers now."""
+
+    action_name = "action_request_human"
+    answers_after_danger = True
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        privacy.answer_handoff(ctx, reply)
+
+
+class ActionDeleteMyData(HelplineAction):
+    """Erasure asked for: confirm before deleting."""
+
+    action_name = "action_delete_my_data"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        privacy.answer_delete_request(ctx, reply)
+
+
+class ActionChooseLanguage(HelplineAction):
+    """A change of language."""
+
+    action_name = "action_choose_language"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_choose_language(ctx, reply)
+
+
+class ActionInform(HelplineAction):
+    """A fact about the person, resuming the question on hold."""
+
+    action_name = "action_inform"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_inform(ctx, reply)
+
+
+class ActionGreet(HelplineAction):
+    """Hello."""
+
+    action_name = "action_greet"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_greet(ctx, reply)
+
+
+class ActionGoodbye(HelplineAction):
+    """Goodbye (it also ends danger mode)."""
+
+    action_name = "action_goodbye"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_goodbye(ctx, reply)
+
+
+class ActionThank(HelplineAction):
+    """Thanks."""
+
+    action_name = "action_thank"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_thank(ctx, reply)
+
+
+class ActionAffirm(HelplineAction):
+    """Yes to the bot's own question."""
+
+    action_name = "action_affirm"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_affirm(ctx, reply)
+
+
+class ActionDeny(HelplineAction):
+    """No to the bot's own question."""
+
+    action_name = "action_deny"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_deny(ctx, reply)
+
+
+class ActionBotChallenge(HelplineAction):
+    """Is this a person?"""
+
+    action_name = "action_bot_challenge"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_bot_challenge(ctx, reply)
+
+
+class ActionHelp(HelplineAction):
+    """What the helpline can answer."""
+
+    action_name = "action_help"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_help(ctx, reply)
+
+
+class ActionMenu(HelplineAction):
+    """Not understood: a follow-up within the topic, or the menu."""
+
+    action_name = "action_menu"
+
+    @staticmethod
+    def answer(ctx: Context, reply: Reply) -> None:
+        conversation.answer_menu(ctx, reply)
