@@ -93,6 +93,8 @@ _ADJACENT_GAP = frozenset({",", "(", ")", "-", "/", "de", "del", "en", "in", "em
 _DOCUMENT_GAP = frozenset({"de", "del", "from", "of", "do", "da", "du", "d", "the", "el", "la",
                            "nan"})
 _ORIGIN_WORDS = frozenset({"de", "del", "from", "do", "da", "du", "d", "soti"})
+_COUNT_WORDS = frozenset({"un", "una", "dos", "tres", "cuatro", "two", "three", "four", "dois",
+                          "duas", "deux", "trois", "quatre", "yon", "de", "twa", "kat"})
 RELATION_WINDOW = 3
 """Words after a relation searched for a sign that it acts on the speaker."""
 _PRIORITY = {
@@ -118,6 +120,7 @@ _ROLES = {
     lx.CUE_RESIDENCE_THIRD: "country",
 }
 LOCATION = "location"
+_SPEAKER = "_speaker"  # internal mark: given with a first-person cue in a message about someone
 SUBJECT = "subject"
 SELF = "self"
 
@@ -230,8 +233,8 @@ class _Context:
         if name in self.lexicon.place_needs_cue:
             return False
         previous = self.words[hit.tok_start - 1] if hit.tok_start > 0 else None
-        if hit.length == 1 and previous in self.lexicon.locatives:
-            return True  # "en lima", "in houston"
+        if previous in self.lexicon.locatives and (hit.length == 1 or previous != "en"):
+            return True  # "en lima", "in houston", "nan la romana" (not "en el paso siguiente")
         return self.only_places_and(hit)
 
     def only_places_and(self, hit: Hit) -> bool:
@@ -293,8 +296,11 @@ def _subject(groups: Sequence[List[Hit]], ctx: _Context) -> Optional[Hit]:
             w in ctx.lexicon.joiners for w in ctx.gap(previous_end, rel.tok_start)
         )
         company = (joined and company) or any(
-            c.label == lx.CUE_COMPANY and c.tok_end == rel.tok_start for c in ctx.cues
-        )
+            c.label == lx.CUE_COMPANY
+            and (c.tok_end == rel.tok_start
+                 or (c.tok_end == rel.tok_start - 1 and _counted(ctx.words[c.tok_end])))
+            for c in ctx.cues
+        )  # "con mi esposo", "ak 2 pitit mwen"
         previous_end = rel.tok_end
         if company:
             continue
@@ -312,6 +318,10 @@ def _subject(groups: Sequence[List[Hit]], ctx: _Context) -> Optional[Hit]:
             continue  # "mi esposo es peruano", "mi esposo es de Colombia"
         return rel
     return None
+
+
+def _counted(word: str) -> bool:
+    return word.isdigit() or word in _COUNT_WORDS
 
 
 def _shared_resolution(
@@ -375,6 +385,11 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
     ctx.places = [
         (g[0].tok_start, g[0].tok_end) for g in groups if any(h.label in _PLACE_LABELS for h in g)
     ]
+    relation_tokens = {t for r in _relation_spans(ctx) for t in range(r.tok_start, r.tok_end)}
+    ctx.cues = [  # "ICE arete mari m nan New York": "m nan" is not the speaker's residence here
+        c for c in ctx.cues
+        if c.label not in _PLACE_CUES or not relation_tokens & set(range(c.tok_start, c.tok_end))
+    ]
     subject = _subject(groups, ctx)
     shared = _shared_resolution(groups, ctx)
     locations: List[Tuple[bool, Entity]] = []  # (is a city, entity) of places in the role country
@@ -409,6 +424,7 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
             out.append(_entity(lx.LANGUAGE, language.value, head.start, head.end))
             continue
         place_hit = country or unresolved
+        speaker = False
         if place_hit is not None:
             if ctx.document_next_to(head.tok_start, head.tok_end):
                 continue  # "antecedentes penales de Brasil": the document's country
@@ -416,7 +432,7 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
             if cue is not None:
                 role = _ROLES[cue.label]
                 if subject is not None and ctx.first_person(cue):
-                    role = NONE  # the speaker's own place, in a question about someone else
+                    speaker = True  # the speaker's own place: kept unless the subject's differs
                 elif subject is None and cue.label == lx.CUE_ORIGIN_THIRD:
                     role = NONE  # someone else's origin: "mi esposo es de Colombia"
                 elif subject is None and ctx.first_person(cue) and role != DESTINATION:
@@ -437,12 +453,12 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
             previous = (country, role)
             if role in (DESTINATION, NONE):
                 continue
-            out.append(_entity(role, country.value, head.start, head.end))
+            out.append({**_entity(role, country.value, head.start, head.end), _SPEAKER: speaker})
             if role == "country" and city is not None and city.value in ctx.lexicon.places:
                 place = ctx.lexicon.places[str(city.value)]
                 if place.lat is not None:
                     entity = _entity(LOCATION, _location_value(place), head.start, head.end)
-                    locations.append((place.kind == "city", entity))
+                    locations.append((place.kind == "city", {**entity, _SPEAKER: speaker}))
         elif demonym:
             assert demonym.value is not None
             if ctx.cue_before(demonym.tok_start, [lx.CUE_OTHER_PERSON], 0):
@@ -450,13 +466,13 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
             if ctx.document_next_to(head.tok_start, head.tok_end):
                 continue  # "my Brazilian criminal record", "cédula venezolana"
             identity = ctx.cue_before(demonym.tok_start, [lx.CUE_IDENTITY, lx.CUE_ORIGIN], 0)
-            if subject is not None and ctx.first_person(identity):
-                continue  # "soy hondureño y mi hermano...": the speaker's, not the subject's
+            speaker = subject is not None and ctx.first_person(identity)
             residence = ctx.cue_before(demonym.tok_start, [lx.CUE_RESIDENCE], 1)
             role = "country" if residence is not None else "nationality"
             if subject is None and ctx.first_person(identity or residence):
                 first_person_place = first_person_place or identity or residence
-            out.append(_entity(role, demonym.value, head.start, head.end))
+            out.append({**_entity(role, demonym.value, head.start, head.end), _SPEAKER: speaker})
+    out, locations = _the_subjects(out, locations, subject is not None)
     out.extend(_one_location(locations, out))
     if subject is not None:
         assert subject.value is not None
@@ -466,6 +482,25 @@ def _place_entities(groups: Sequence[List[Hit]], ctx: _Context) -> List[Entity]:
         if marker is not None:
             out.append(_entity(SUBJECT, SELF, marker.start, marker.end))
     return out
+
+
+def _the_subjects(
+    entities: List[Entity], locations: List[Tuple[bool, Entity]], about_someone_else: bool
+) -> Tuple[List[Entity], List[Tuple[bool, Entity]]]:
+    """In a message about someone else, the speaker's own place or nationality ("estoy en
+    México", "soy hondureño") is left out when the message gives that person's; else it is
+    theirs too ("estamos en Houston, mi esposo no respira"). Drops the marks."""
+    if about_someone_else:
+        for name in ("country", "nationality"):
+            if any(e["entity"] == name and not e.get(_SPEAKER) for e in entities):
+                entities = [e for e in entities if not (e["entity"] == name and e.get(_SPEAKER))]
+        if any(not e.get(_SPEAKER) for _, e in locations):
+            locations = [(c, e) for c, e in locations if not e.get(_SPEAKER)]
+    strip = {_SPEAKER}
+    return (
+        [{k: v for k, v in e.items() if k not in strip} for e in entities],
+        [(c, {k: v for k, v in e.items() if k not in strip}) for c, e in locations],
+    )
 
 
 def _one_location(locations: List[Tuple[bool, Entity]], entities: List[Entity]) -> List[Entity]:

@@ -38,7 +38,18 @@ SUBJECT_CASES = [
     ("frè m arete nan Miami, li soti Ayiti", {("country", "US"), ("nationality", "HT")}, "brother"),
     # the speaker's own place is left out: the profile is the subject's
     ("mi hermano está detenido en Texas y yo estoy en México", {("country", "US")}, "brother"),
-    ("soy hondureño y mi hermano está preso en Guatemala", {("country", "GT")}, "brother"),
+    # ... unless it is the only one given: then it is theirs too
+    ("soy hondureño y mi hermano está preso en Guatemala",
+     {("nationality", "HN"), ("country", "GT")}, "brother"),
+    ("ayuda mi esposo se desmayo y no respira bien estamos en houston", {("country", "US")},
+     "husband"),
+    ("socorro minha filha tomou veneno de rato, estamos em manaus", {("country", "BR")},
+     "daughter"),
+    ("acabamos de salir de la selva, estamos en meteti y mi hijo tiene fiebre", {("country", "PA")},
+     "son"),
+    # a cue inside the relation ("mari m nan": not "m nan", I am in)
+    ("ICE arete mari m nan new york, kisa m ka fe", {("country", "US")}, "husband"),
+    ("migrasyon arete fre m nan santo domingo", {("country", "DO")}, "brother"),
     ("my wife is in the hospital in Lima", {("country", "PE")}, "wife"),
     ("mi hijo no tiene cupo en la escuela", set(), "son"),
     ("mis hijos tienen hambre", set(), "children"),
@@ -50,6 +61,7 @@ SUBJECT_CASES = [
     ("mi esposo es peruano", set(), None),
     ("mi esposo es de Colombia", set(), None),
     ("vivo con mi esposo y mis hijos en Quito", {("country", "EC")}, None),
+    ("mwen nan tapachula ak 2 pitit mwen", {("country", "MX")}, "self"),
     ("estoy con mis hijos en Tapachula", {("country", "MX")}, None),
     # the speaker again
     ("¿y yo? estoy en Chile", {("country", "CL")}, "self"),
@@ -71,6 +83,7 @@ ORIGIN_CASES = [
     ("I'm in Dallas. My boss hasn't paid me. from El Salvador",
      {("country", "US"), ("nationality", "SV")}),
     ("we are 12 from guatemala", {("nationality", "GT")}),
+    ("on est 5 et on vient du mexique", {("nationality", "MX")}),
     ("i flew to toronto from nigeria last week", {("country", "CA"), ("nationality", "NG")}),
     ("I'm writing from Tijuana", {("country", "MX")}),
     # the country someone was deported from is neither residence nor origin
