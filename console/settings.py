@@ -40,6 +40,16 @@ class ConsoleSettings(BaseSettings):
     console_login_lockout_minutes: int = Field(default=15, ge=1)
     console_max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     stale_after_days: int = Field(default=365, ge=1)
+    #: The gateway's internal endpoints (a caseworker's reply reaches the person through it).
+    gateway_url: str = "http://127.0.0.1:8080"
+    #: The same token as the gateway's `GATEWAY_SERVICE_TOKEN`; unset: the inbox can read
+    #: requests but cannot reply, and says so.
+    gateway_service_token: str | None = None
+    #: An open request nobody has claimed after this long: the person is told it is still
+    #: waiting and given the hotline numbers again (once).
+    handoff_reminder_minutes: int = Field(default=30, ge=1)
+    #: How often the inbox page asks for fresh rows when JavaScript is on.
+    inbox_refresh_seconds: int = Field(default=10, ge=2)
 
     @property
     def production(self) -> bool:
@@ -52,6 +62,9 @@ class ConsoleSettings(BaseSettings):
         problems = []
         if reason := secret_weakness(self.console_secret_key, 32):
             problems.append(f"CONSOLE_SECRET_KEY {reason}")
+        if self.gateway_service_token and (
+                reason := secret_weakness(self.gateway_service_token, 32)):
+            problems.append(f"GATEWAY_SERVICE_TOKEN {reason}")
         for name, url in (("DATABASE_URL", self.database_url),
                           ("CONSOLE_DATABASE_URL", self.console_database_url)):
             password = urlsplit(url).password

@@ -120,9 +120,20 @@ class GatewaySettings(_ProcessSettings):
     gateway_rate_limit_per_minute: int = Field(default=30, ge=1)
     gateway_retry_seconds: float = Field(default=5.0, gt=0)
 
+    #: The console's key to the gateway's internal endpoints (`/internal/…`: a caseworker's
+    #: reply, a transcript, media). Unset: those endpoints answer 503 and nobody can reply.
+    gateway_service_token: str | None = None
+    #: WhatsApp allows free text only this long after the person's last message.
+    whatsapp_window_hours: float = Field(default=24.0, gt=0)
+    #: The approved WhatsApp template (Twilio Content SID, `HX…`) a caseworker may send outside
+    #: the window; unset: outside the window nothing can be sent, and the console says so.
+    twilio_whatsapp_template_sid: str | None = None
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         problems += self._secret("SENDER_ID_SECRET", self.sender_id_secret, 32)
+        if self.gateway_service_token:
+            problems += self._secret("GATEWAY_SERVICE_TOKEN", self.gateway_service_token, 32)
         problems += self._secret("RASA_TOKEN", self.rasa_token)
         if self.telegram_bot_token or self.telegram_webhook_secret:
             problems += self._secret("TELEGRAM_BOT_TOKEN", self.telegram_bot_token)
@@ -151,6 +162,11 @@ class ActionSettings(_ProcessSettings):
     handoff_purge_seconds: float = Field(default=3600.0, gt=0)
     #: How often the action server writes the hotline snapshot again (also at start).
     hotline_snapshot_seconds: float = Field(default=3600.0, gt=0)
+    #: When the team reads the hand-off inbox, e.g. `mon-fri 09:00-18:00; sat 10:00-14:00`
+    #: (`helpline.handoff.hours`). Unset: nobody does, and the bot promises no person.
+    handoff_opening_hours: str | None = None
+    #: The time zone of those hours (an IANA name).
+    handoff_timezone: str = "UTC"
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
