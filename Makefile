@@ -45,7 +45,7 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
 	  echo "==> installing Debian's chromium for the console's browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    (apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium) \
 	      >/dev/null || { echo "apt-get install chromium failed" >&2; exit 1; }; \
 	  else echo "run: sudo apt-get install chromium" >&2; exit 1; fi; }
 
