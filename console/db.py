@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine
 
-from knowledge.db import make_engine, normalise_url
+from helpline.schema import upgrade
+from knowledge.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "console_alembic_version"
@@ -24,22 +23,12 @@ def console_engine(url: str) -> Engine:
     return make_engine(url)
 
 
-def alembic_config(url: str) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
-    return cfg
-
-
 def migrate(url: str, engine: Engine | None = None, revision: str = "head") -> None:
     """Upgrade the console's tables at `url` (or on `engine`) to `revision`."""
-    cfg = alembic_config(url)
     own = engine is None
     engine = engine or console_engine(url)
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        upgrade(engine, MIGRATIONS_DIR, revision)
     finally:
         if own:
             engine.dispose()
