@@ -206,6 +206,8 @@ class Stack:
     restart: bool = True
     #: The console's port (`make run` serves it); None leaves the console out (tests, benchmarks).
     console_port: int | None = None
+    #: More environment for the console only (tests: its own database, a short reminder delay).
+    console_env: dict[str, str] = field(default_factory=dict)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _watcher: threading.Thread | None = None
 
@@ -219,6 +221,9 @@ class Stack:
                 env[key.upper()] = str(value)
         # One token per run when none is configured, so the action server always checks one.
         env["ACTION_SERVER_TOKEN"] = s.action_server_token or secrets.token_urlsafe(32)
+        # The same for the console's key to the gateway's internal endpoints (caseworkers'
+        # replies), which the gateway and the console must share.
+        env["GATEWAY_SERVICE_TOKEN"] = s.gateway_service_token or secrets.token_urlsafe(32)
         rasa_argv = [
             str(RASA_PY), "-m", "helpline_nlu.serve", "--enable-api", "--model", str(self.model),
             "--endpoints", str(endpoints), "--credentials", str(BOT_DIR / "credentials.yml"),
@@ -239,7 +244,9 @@ class Stack:
             self.children.append(Child(
                 "console", [str(PY), "-m", "console"],
                 f"http://127.0.0.1:{self.console_port}/health",
-                {**env, "CONSOLE_PORT": str(self.console_port)}, logs / "console.log", days))
+                {**env, "CONSOLE_PORT": str(self.console_port),
+                 "GATEWAY_URL": f"http://127.0.0.1:{s.gateway_port}", **self.console_env},
+                logs / "console.log", days))
 
     def start(self, timeout: float = 300.0) -> None:
         """Start every child, wait until all answer their health checks, then watch them."""
@@ -333,6 +340,10 @@ def temporary_stack(model: Path, secret: str, prefix: str = "helpline-",
             stack.stop()
 
 
+#: The team's hours under `make run` when HANDOFF_OPENING_HOURS is unset.
+DEV_OPENING_HOURS = "mon-sun 00:00-24:00"
+
+
 def main() -> int:
     try:
         settings = get_settings()
@@ -346,6 +357,11 @@ def main() -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if settings.handoff_opening_hours is None and settings.helpline_env == "development":
+        # On a developer's machine the console runs beside the bot, so a person can answer at
+        # any hour; a deployment says when its team reads the inbox.
+        settings = settings.model_copy(update={"handoff_opening_hours": DEV_OPENING_HOURS})
+        print(f"==> hand-off inbox open {DEV_OPENING_HOURS} (set HANDOFF_OPENING_HOURS)")
     model = train()
     stack = Stack(settings, model, console_port=console.console_port)
     stopping = False
