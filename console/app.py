@@ -1,11 +1,14 @@
 """The console's ASGI app: `create_app(settings)` builds it; nothing is read at import time.
 
 Routes: `/health`; `/login`, `/logout`, `/language`; the entitlement checker (`/checker`,
-`/checker/print`) for caseworkers and admins; the listings admin (`/admin/...`) for admins.
+`/checker/print`) and the hand-off inbox (`/inbox/...`) for caseworkers and admins; the listings
+admin (`/admin/...`) for admins. The lifespan opens the gateway client and runs the inbox's
+waiting-notice task.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -105,7 +108,7 @@ async def health(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    from console import admin, checker
+    from console import admin, checker, inbox
 
     return [
         Route("/health", health),
@@ -115,6 +118,7 @@ def routes() -> list[BaseRoute]:
         Route("/logout", logout, methods=["POST"]),
         Route("/language", choose_language, methods=["POST"]),
         *checker.routes(),
+        *inbox.routes(),
         *admin.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
@@ -124,6 +128,7 @@ def create_app(settings: ConsoleSettings | None = None) -> Starlette:
     """Build the console (settings from the environment when not given)."""
     settings = settings or load_console_settings()
     from console.db import console_engine
+    from console.gateway import GatewayClient
     from knowledge.db import make_engine
 
     state = ConsoleState(
@@ -133,15 +138,25 @@ def create_app(settings: ConsoleSettings | None = None) -> Starlette:
         throttle=accounts.LoginThrottle(settings.console_login_max_failures,
                                         settings.console_login_lockout_minutes * 60.0),
         templates=make_templates(),
+        gateway=GatewayClient(settings.gateway_url, settings.gateway_service_token),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from console.inbox import remind_forever
+
         await run_in_threadpool(accounts.purge_expired, state.engine, state.idle, state.max_age)
+        assert state.gateway is not None
+        await state.gateway.open()
+        reminders = asyncio.create_task(remind_forever(state), name="console-reminders")
         log.info("console ready")
         try:
             yield
         finally:
+            reminders.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reminders
+            await state.gateway.aclose()
             state.engine.dispose()
             state.kb_engine.dispose()
 

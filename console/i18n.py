@@ -31,6 +31,8 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English", "pt": "Português", "fr": "
 PACKAGE_DIR = Path(__file__).resolve().parent
 POT_FILE = LOCALES_DIR / f"{DOMAIN}.pot"
 KEYWORDS: dict[str, None] = {"_": None, "N_": None, "gettext": None, "p": None}
+#: Line width of the written catalogues (the project's line length).
+PO_WIDTH = 100
 METHOD_MAP = [("**.py", "python"), ("templates/**.html", "jinja2.ext:babel_extract")]
 
 
@@ -98,7 +100,8 @@ def extract(pot: Path = POT_FILE) -> None:
             comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
         catalogue.add(message, None, auto_comments=comments, context=context)
     with pot.open("wb") as f:
-        write_po(f, catalogue, omit_header=False, sort_output=True, no_location=True)
+        write_po(f, catalogue, omit_header=False, sort_output=True, no_location=True,
+                 width=PO_WIDTH)
 
 
 def update() -> None:
@@ -121,7 +124,7 @@ def update() -> None:
             catalogue = Catalog(locale=lang, domain=DOMAIN, project="migrant-helpline console")
             catalogue.update(template, no_fuzzy_matching=True)
         with path.open("wb") as f:
-            write_po(f, catalogue, sort_output=True, no_location=True)
+            write_po(f, catalogue, sort_output=True, no_location=True, width=PO_WIDTH)
 
 
 def main(argv: list[str]) -> int:

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from console import accounts
 from console.accounts import Account
+from console.gateway import GatewayClient
 from console.i18n import LANGUAGE_NAMES, UI_LANGUAGES, Catalogues, pick_language
 from console.security import CSRF_FIELD, CSRF_HEADER, HEADERS, CookieJar, same_token
 from console.settings import ConsoleSettings
@@ -44,6 +45,8 @@ class ConsoleState:
     cookies: CookieJar
     throttle: accounts.LoginThrottle
     templates: Environment
+    #: The gateway's internal API (the inbox's transcripts and replies).
+    gateway: GatewayClient | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
