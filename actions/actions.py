@@ -71,6 +71,9 @@ class HelplineAction(Action, metaclass=ABCMeta):
             return
         shown = danger_mode.start(ctx, kind)
         safety.answer_danger(ctx, reply, kind, also=shown)
+        # A person waiting for someone from the team who now shows danger goes to the top of
+        # the inbox.
+        privacy.mark_danger(ctx, shown)
         if ctx.country and self.answers_after_danger and ctx.intent not in safety.DANGER_INTENTS:
             awaiting = ctx.slot("awaiting")
             self.answer(ctx, reply)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 from actions import kb
 from actions.context import Context
 from actions.replies import Reply
 from helpline import handoff
+from helpline.handoff import hours as hours_module
+from helpline.handoff.hours import OpeningHours, zone_label
 from helpline.settings import get_settings
+
+log = logging.getLogger(__name__)
+#: The channels the gateway carries (`channels/`): where a caseworker's reply can go.
+GATEWAY_CHANNELS = frozenset({"telegram", "whatsapp", "webchat"})
 
 
 def answer_privacy(ctx: Context, reply: Reply) -> None:
@@ -48,19 +57,38 @@ def erase_now(ctx: Context, reply: Reply) -> None:
 
 
 def answer_handoff(ctx: Context, reply: Reply) -> None:
-    """Record the request for a person and say honestly who can answer now.
+    """Record the request for a person and say truthfully when one will answer.
 
-    No caseworker reads this chat yet, so the bot promises no message here: it gives the
-    numbers and services of the person's country that answer people now.
+    Without opening hours (`HANDOFF_OPENING_HOURS` unset) nobody reads the inbox, so the bot
+    promises no message here. Inside the hours a person will answer in this chat; outside them
+    the bot says when the team reads messages and when the next opening is, in the person's
+    language (and their country's time zone when it has only one). Either way it gives the
+    numbers and services of the person's country that answer now. The promise is made only
+    once the request is recorded.
     """
     _ = ctx._
-    handoff.request_handoff(kb.engine(), ctx.tracker.sender_id, ctx.lang, ctx.country,
-                            ctx.slot("pending_intent") or ctx.intent,
-                            retention_days=get_settings().retention_days)
-    reply.say(_("Our team cannot write to you in this chat yet, so I will not promise you a "
-                "reply here. These people answer now:"))
+    recorded = _record_request(ctx)
+    hours = opening_hours() if recorded else None
+    now = clock()
+    if hours is None:
+        reply.say(_("Our team cannot write to you in this chat yet, so I will not promise you a "
+                    "reply here. These people answer now:"))
+    else:
+        described, zone = hours.describe(ctx.lang), zone_label(hours.zone, ctx.lang, now)
+        if hours.is_open(now):
+            reply.say(_("I have asked a person from our team to answer you here; they usually "
+                        "answer within the opening hours ({hours}, {zone}).")
+                      .format(hours=described, zone=zone))
+        else:
+            reply.say(_("Our team reads messages {hours} ({zone}); a person will answer you "
+                        "here from {when}.")
+                      .format(hours=described, zone=zone,
+                              when=_next_opening_text(ctx, hours, now)))
+        reply.say(_("While you wait, you can keep writing to me: I will go on answering."))
     lines = _who_answers_now(ctx)
     if lines:
+        if hours is not None:
+            reply.say(_("Meanwhile, these people answer now:"))
         reply.say("\n".join(lines))
     else:
         reply.say(_("Tell me which country you are in and I will give you the organisations "
@@ -70,6 +98,86 @@ def answer_handoff(ctx: Context, reply: Reply) -> None:
         return
     reply.say(_("If you are in danger, do not wait: call the emergency number."))
     ctx.set("awaiting", None)
+
+
+def clock() -> dt.datetime:
+    """Now, timezone-aware (tests set it)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def opening_hours() -> OpeningHours | None:
+    """The team's opening hours from the settings, or None when unset. The settings check
+    them at start-up; a value that still does not parse here means no promise."""
+    settings = get_settings()
+    try:
+        return hours_module.load(settings.handoff_opening_hours, settings.handoff_timezone)
+    except hours_module.OpeningHoursError as exc:
+        log.error("opening hours unusable, promising no person: %s", exc)
+        return None
+
+
+def _next_opening_text(ctx: Context, hours: OpeningHours, now: dt.datetime) -> str:
+    """The next opening in the person's language: in their country's time zone, named, when
+    the country has one zone that differs from the team's; else in the team's."""
+    moment = hours.next_opening(now)
+    theirs = hours_module.country_zone(ctx.country)
+    if theirs is not None and theirs.utcoffset(moment) != moment.utcoffset():
+        there = moment.astimezone(theirs)
+        return (f"{hours_module.format_moment(there, ctx.lang)} "
+                f"({zone_label(theirs, ctx.lang, there)})")
+    return hours_module.format_moment(moment, ctx.lang)
+
+
+def conversation_danger(ctx: Context) -> str | None:
+    """The kind of danger this conversation showed (its latest), even once danger mode has
+    ended: from this run's slot events, else the tracker's."""
+    from actions.danger_mode import FOLLOW_UP_DOMAINS
+
+    for event in [*reversed(ctx.events), *reversed(ctx.tracker.events)]:
+        if (event.get("event") == "slot" and event.get("name") == "danger"
+                and event.get("value") in FOLLOW_UP_DOMAINS):
+            return str(event["value"])
+    value = ctx.tracker.get_slot("danger")
+    return str(value) if value in FOLLOW_UP_DOMAINS else None
+
+
+def channel_of(ctx: Context) -> str | None:
+    """The gateway channel the person writes on: the message metadata's `channel` if the
+    gateway sends one, else the input channel Rasa recorded (the gateway posts it as
+    `input_channel`). Anything else (Rasa's own `rest`, a shell) is None."""
+    named = ctx.metadata.get("channel")
+    if isinstance(named, str) and named in GATEWAY_CHANNELS:
+        return named
+    latest = ctx.tracker.get_latest_input_channel()
+    return latest if latest in GATEWAY_CHANNELS else None
+
+
+def _record_request(ctx: Context) -> bool:
+    """Queue the conversation for a person; False (and logged) when the queue is down."""
+    try:
+        handoff.request_handoff(kb.engine(), ctx.tracker.sender_id, ctx.lang, ctx.country,
+                                ctx.slot("pending_intent") or ctx.intent,
+                                retention_days=get_settings().retention_days,
+                                danger=conversation_danger(ctx), channel=channel_of(ctx))
+    except Exception:
+        log.exception("hand-off request not recorded")
+        return False
+    return True
+
+
+def mark_danger(ctx: Context, kind: str) -> None:
+    """A danger message while the person waits for a person: their open request is marked
+    (it moves to the top of the inbox). Never raises: the danger answer comes first."""
+    try:
+        engine = kb.engine()
+        sender = ctx.tracker.sender_id
+        if not any(r["sender_id"] == sender for r in handoff.open_requests(engine)):
+            return
+        handoff.request_handoff(engine, sender, ctx.lang, ctx.country, None,
+                                retention_days=get_settings().retention_days, danger=kind,
+                                channel=channel_of(ctx))
+    except Exception:
+        log.exception("open hand-off request not marked with the danger")
 
 
 def _who_answers_now(ctx: Context) -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from helpline.paths import VAR_DIR
@@ -167,6 +167,22 @@ class ActionSettings(_ProcessSettings):
     handoff_opening_hours: str | None = None
     #: The time zone of those hours (an IANA name).
     handoff_timezone: str = "UTC"
+
+    @field_validator("handoff_opening_hours", "handoff_timezone")
+    @classmethod
+    def _check_opening_hours(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Bad opening hours or time zone stop the action server at start-up, not the first
+        person who asks for someone (`helpline.handoff.hours`)."""
+        from helpline.handoff.hours import OpeningHoursError, load, zone_of
+
+        try:
+            if info.field_name == "handoff_timezone":
+                zone_of(str(value))
+            else:
+                load(value)
+        except OpeningHoursError as exc:
+            raise ValueError(exc.reason) from None
+        return value
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
