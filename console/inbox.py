@@ -29,8 +29,10 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Mapping
+from html import escape
 from typing import Any
 
+from markupsafe import Markup
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
@@ -104,7 +106,8 @@ def parse_time(value: object) -> dt.datetime | None:
 
 
 def when(value: dt.datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+    """A UTC time to the minute, as `2026-12-03 09:00 UTC`."""
+    return f"{value.isoformat(' ', 'minutes')[:16]} UTC" if value is not None else ""
 
 
 def waited(delta: dt.timedelta, _: Callable[[str], str]) -> str:
@@ -158,10 +161,66 @@ def view_row(row: Mapping[str, Any], ctx: Ctx, now: dt.datetime) -> dict[str, An
     }
 
 
-async def _rows(ctx: Ctx) -> list[dict[str, Any]]:
+def rows_html(rows: list[dict[str, Any]], ctx: Ctx, now: dt.datetime) -> Markup:
+    """The inbox's table rows, escaped, built in one pass: the same cells as `view_row` shows,
+    with each label translated once per page (a template loop over 1,000 open requests costs
+    several times the rest of the page)."""
+    _ = ctx._
+    assert ctx.account is not None
+    me = ctx.account.email
+    word = {"you": escape(_("you")), "nobody": escape(_("nobody yet")),
+            "open": escape(_("Open")), "claim": escape(_("Claim")),
+            "release": escape(_("Release"))}
+    memo: dict[tuple[str, object], str] = {}
+
+    def label(kind: str, value: object) -> str:
+        key = (kind, value)
+        found = memo.get(key)
+        if found is None:
+            if kind == "danger":
+                text = _(DANGERS.get(str(value), N_("Danger")))
+            elif kind == "language":
+                text = LANGUAGE_NAMES.get(str(value), str(value or "—"))
+            elif kind == "country":
+                text = country_label(value if isinstance(value, str) else None, ctx.lang) or "—"
+            else:
+                text = _label(TOPICS if kind == "topic" else CHANNELS, value, _)
+            found = memo[key] = escape(text)
+        return found
+
+    out = []
+    for r in rows:
+        rid = int(r["id"])
+        requested = as_utc(r["requested_at"])
+        danger = r["danger"]
+        holder = r["claimed_by"]
+        if holder == me:
+            who = f"<strong>{word['you']}</strong>"
+            act = (f' <button type="submit" formaction="/inbox/release" name="request" '
+                   f'value="{rid}">{word["release"]}</button>')
+        elif holder:
+            who, act = escape(str(holder)), ""
+        else:
+            who = f'<span class="hint">{word["nobody"]}</span>'
+            act = f' <button type="submit" name="request" value="{rid}">{word["claim"]}</button>'
+        if danger:
+            opening = f'<tr id="request-{rid}" class="danger">'
+            danger_cell = f"<strong>⚠ {label('danger', danger)}</strong>"
+        else:
+            opening, danger_cell = f'<tr id="request-{rid}">', ""
+        waiting = escape(waited(now - requested, _)) if requested else ""
+        out.append(
+            f'{opening}<td>{danger_cell}</td><td title="{when(requested)}">{waiting}</td>'
+            f'<td>{label("language", r["language"])}</td><td>{label("country", r["country"])}</td>'
+            f'<td>{label("topic", r["topic"])}</td><td>{label("channel", r["channel"])}</td>'
+            f'<td><code>{escape(short_pseudonym(r["sender_id"]))}</code></td><td>{who}</td>'
+            f'<td class="row-actions"><a href="/inbox/{rid}">{word["open"]}</a>{act}</td></tr>\n')
+    return Markup("".join(out))
+
+
+async def _rows(ctx: Ctx) -> dict[str, Any]:
     raw = await run_in_threadpool(handoff.inbox, ctx.state.kb_engine)
-    now = dt.datetime.now(dt.UTC)
-    return [view_row(r, ctx, now) for r in raw]
+    return {"rows_html": rows_html(raw, ctx, dt.datetime.now(dt.UTC)), "count": len(raw)}
 
 
 def _client(ctx: Ctx) -> gw.GatewayClient:
@@ -173,7 +232,7 @@ def _client(ctx: Ctx) -> gw.GatewayClient:
 @route("caseworker")
 async def inbox_page(ctx: Ctx) -> Response:
     notice = ctx.request.query_params.get("notice")
-    return ctx.render("inbox.html", rows=await _rows(ctx),
+    return ctx.render("inbox.html", **await _rows(ctx),
                       refresh=ctx.state.settings.inbox_refresh_seconds,
                       notice=NOTICES.get(notice or ""),
                       configured=_client(ctx).configured)
@@ -181,7 +240,7 @@ async def inbox_page(ctx: Ctx) -> Response:
 
 @route("caseworker")
 async def inbox_rows(ctx: Ctx) -> Response:
-    return ctx.render("inbox_rows.html", rows=await _rows(ctx))
+    return ctx.render("inbox_rows.html", **await _rows(ctx))
 
 
 def _request_id(value: object) -> int | None:
@@ -502,16 +561,17 @@ def check_interval(state: ConsoleState) -> float:
 
 
 async def remind_forever(state: ConsoleState) -> None:
-    """The console's background task: `send_due_reminders` every `check_interval`."""
+    """The console's background task: `send_due_reminders` every `check_interval` (the first
+    round one interval after start)."""
     if state.gateway is None or not state.gateway.configured:
         log.warning("GATEWAY_SERVICE_TOKEN is not set: nobody waiting is told so")
         return
     while True:
+        await asyncio.sleep(check_interval(state))
         try:
             await send_due_reminders(state)
         except Exception:
             log.exception("waiting notices failed")
-        await asyncio.sleep(check_interval(state))
 
 
 def routes() -> list[BaseRoute]:
