@@ -1,15 +1,16 @@
 """The hand-off inbox (caseworkers and admins): the conversations handed to a person.
 
 `/inbox` lists the open requests of `helpline.handoff` — danger ones on top, then oldest first —
-with language, country, topic, channel, waiting time and who claimed each one; with JavaScript
-on, `static/inbox.js` replaces the rows with `/inbox/rows` every `INBOX_REFRESH_SECONDS` (the
-page works without it: a link reloads it). A caseworker claims a request (`/inbox/claim`),
-reads the conversation (`/inbox/{id}`: the transcript comes from the gateway's internal API,
-`console.gateway`), replies on the person's own channel, and closes the request with an outcome
-(answered, referred, no_reply); `/inbox/release` gives it back. WhatsApp's 24-hour window is
-shown; outside it only the approved template can be sent, and the page says why. Media the
-person sent is fetched through the gateway on demand (`/inbox/{id}/media/{media_id}`), never
-stored by the console.
+with language, country, topic, channel, waiting time and who claimed each one. A caseworker
+claims a request (`/inbox/claim`), reads the conversation (`/inbox/{id}`: the transcript comes
+from the gateway's internal API, `console.gateway`), replies on the person's own channel, and
+closes the request with an outcome (answered, referred, no_reply); `/inbox/release` gives it
+back. WhatsApp's 24-hour window is shown; outside it only the approved template can be sent,
+and the page says why. Media the person sent is fetched through the gateway on demand
+(`/inbox/{id}/media/{media_id}`), never stored by the console. With JavaScript on,
+`static/inbox.js` fetches the rows (`/inbox/rows`) and the conversation
+(`/inbox/{id}/conversation`) again every `INBOX_REFRESH_SECONDS`; without it the pages are the
+same and a reload shows what is new.
 
 Only the holder of a request replies to it or closes it (an unclaimed request is claimed by
 whoever replies); an admin can release anyone's. Claims, releases, replies and closes are
@@ -368,15 +369,8 @@ async def _request_page(ctx: Ctx, row: Mapping[str, Any], status: int = 200,
     _ = ctx._
     request_id = int(row["id"])
     view = view_row(row, ctx, dt.datetime.now(dt.UTC))
-    conversation = None
-    problem = None
-    problem_code = None
-    try:
-        conversation = _conversation_view(await _client(ctx).conversation(
-            str(row["sender_id"])), request_id)
-    except gw.GatewayError as exc:
-        problem_code = exc.code
-        problem = _problem(exc.code, _)
+    conversation, problem_code = await _conversation(ctx, row)
+    problem = _problem(problem_code, _) if problem_code else None
     history = await run_in_threadpool(handoff.audit_of, ctx.state.kb_engine, request_id)
     audit = [{"at": when(as_utc(h["at"])), "actor": h["actor"],
               "action": _label(ACTIONS, h["action"], _),
@@ -391,7 +385,18 @@ async def _request_page(ctx: Ctx, row: Mapping[str, Any], status: int = 200,
         "inbox_request.html", status=status, request=view, conversation=conversation,
         problem=problem, problem_code=problem_code, error=error, draft=draft,
         notice=notice, audit=audit, may_act=may_act, outcomes=list(OUTCOMES.items()),
-        media_labels=MEDIA, max_chars=MAX_REPLY_CHARS)
+        media_labels=MEDIA, max_chars=MAX_REPLY_CHARS,
+        refresh=ctx.state.settings.inbox_refresh_seconds)
+
+
+async def _conversation(ctx: Ctx, row: Mapping[str, Any]
+                        ) -> tuple[dict[str, Any] | None, str | None]:
+    """The request's conversation from the gateway, or the code of why it cannot be shown."""
+    try:
+        data = await _client(ctx).conversation(str(row["sender_id"]))
+    except gw.GatewayError as exc:
+        return None, exc.code
+    return _conversation_view(data, int(row["id"])), None
 
 
 async def _load(ctx: Ctx) -> dict[str, Any] | None:
@@ -408,6 +413,17 @@ async def request_page(ctx: Ctx) -> Response:
         return _gone(ctx)
     notice = NOTICES.get(ctx.request.query_params.get("notice") or "")
     return await _request_page(ctx, row, notice=notice)
+
+
+@route("caseworker")
+async def conversation_part(ctx: Ctx) -> Response:
+    """The conversation alone (the request page fetches it again with JavaScript on)."""
+    row = await _load(ctx)
+    if row is None:
+        return _gone(ctx)
+    conversation, code = await _conversation(ctx, row)
+    return ctx.render("inbox_conversation.html", conversation=conversation, media_labels=MEDIA,
+                      problem=_problem(code, ctx._) if code else None)
 
 
 def _refusal(ctx: Ctx, row: Mapping[str, Any]) -> str | None:
@@ -581,6 +597,7 @@ def routes() -> list[BaseRoute]:
         Route("/inbox/claim", claim, methods=["POST"]),
         Route("/inbox/release", release, methods=["POST"]),
         Route("/inbox/{request_id:int}", request_page, methods=["GET"]),
+        Route("/inbox/{request_id:int}/conversation", conversation_part, methods=["GET"]),
         Route("/inbox/{request_id:int}/reply", reply, methods=["POST"]),
         Route("/inbox/{request_id:int}/close", close, methods=["POST"]),
         Route("/inbox/{request_id:int}/media/{media_id:str}", media, methods=["GET"]),

@@ -370,7 +370,8 @@ def test_h002_keeps_the_requests_an_h001_table_holds(tmp_path: Path) -> None:
 
 def test_the_inbox_needs_an_account(app_client: TestClient, kb: sa.Engine) -> None:
     rid = queue(kb, ALICE)
-    for path in ("/inbox", "/inbox/rows", f"/inbox/{rid}", f"/inbox/{rid}/media/m1"):
+    for path in ("/inbox", "/inbox/rows", f"/inbox/{rid}", f"/inbox/{rid}/conversation",
+                 f"/inbox/{rid}/media/m1"):
         response = app_client.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login?next=/inbox")
@@ -532,6 +533,14 @@ def test_the_transcript_is_shown_escaped_with_media(worker: TestClient, kb: sa.E
     assert f'<audio controls preload="none" src="/inbox/{rid}/media/m-voice1">' in page.text
     assert f'href="/inbox/{rid}/media/m-photo1"' in page.text
     assert ALICE not in page.text  # only the short form, never the whole pseudonym
+    # The same conversation alone, which the page's script fetches again.
+    assert f'data-src="/inbox/{rid}/conversation" data-refresh="7"' in page.text
+    part = worker.get(f"/inbox/{rid}/conversation")
+    assert part.status_code == 200 and "<html" not in part.text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in part.text
+    assert "<script>alert" not in part.text and "Hola, soy Ana." in part.text
+    del gateway[0].people[ALICE]
+    assert "This conversation is gone" in worker.get(f"/inbox/{rid}/conversation").text
 
 
 def test_a_reply_reaches_the_gateway_and_is_audited_without_its_text(
