@@ -5,8 +5,9 @@ phone number or chat id, only the pseudonym the gateway gave the person. Failure
 `GatewayError` whose `code` the inbox turns into a message:
 
 - the gateway's own error codes (`conversation_gone`, `window_closed`, `no_template`,
-  `invalid_reply`, `delivery_failed`, `rasa_unavailable`, `media_gone`, `unauthorized`,
-  `service_token_not_configured`, ...), with `closes_at` when the gateway gives it;
+  `invalid_reply`, `delivery_failed`, `rasa_unavailable`, `media_gone`, `channel_unavailable`,
+  `unauthorized`, `service_token_not_configured`, ...), with `closes_at` and `sent` (messages
+  that went out before a channel failed) when the gateway gives them;
 - `token_not_configured`: the console has no token, so nothing is sent at all;
 - `gateway_unreachable`: no connection could be made (nothing was sent);
 - `gateway_timeout`: the request may have reached the gateway but no answer came back (a
@@ -39,16 +40,18 @@ class GatewayError(Exception):
     """The gateway could not do what was asked; `code` says why (see the module docstring)."""
 
     def __init__(self, code: str, status: int | None = None,
-                 closes_at: str | None = None) -> None:
+                 closes_at: str | None = None, sent: int = 0) -> None:
         super().__init__(code)
         self.code = code
         self.status = status
         self.closes_at = closes_at
+        #: Messages that did reach the person before a channel failed (a long reply in parts).
+        self.sent = sent
 
     @property
     def nothing_sent(self) -> bool:
         """Whether the person surely received nothing (a timeout leaves it open)."""
-        return self.code != TIMEOUT
+        return self.code != TIMEOUT and not self.sent
 
 
 def _segment(value: str) -> str:
@@ -152,6 +155,7 @@ class GatewayClient:
 def _error_of(response: httpx.Response) -> GatewayError:
     code = UNEXPECTED
     closes_at = None
+    sent = 0
     try:
         data = response.json()
     except ValueError:
@@ -164,5 +168,7 @@ def _error_of(response: httpx.Response) -> GatewayError:
         elif isinstance(data.get("window"), dict) and isinstance(
                 data["window"].get("closes_at"), str):
             closes_at = data["window"]["closes_at"]
+        if isinstance(data.get("sent"), int) and not isinstance(data["sent"], bool):
+            sent = max(0, data["sent"])
     log.info("gateway refused a call: %s %s", response.status_code, code)
-    return GatewayError(code, response.status_code, closes_at)
+    return GatewayError(code, response.status_code, closes_at, sent)

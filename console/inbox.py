@@ -85,6 +85,8 @@ NOTICES = {
     "claimed": N_("You have claimed this request: the others see that it is yours."),
     "released": N_("Released: the request is back in the inbox for anyone."),
     "sent": N_("Sent: the reply is on its way to the person's chat."),
+    "sent_unrecorded": N_("Sent, but the conversation store did not record it: the next "
+                          "caseworker will not see this reply in the conversation."),
     "template_sent": N_("Sent: the approved template is on its way to the person."),
     "closed": N_("Closed."),
 }
@@ -286,8 +288,13 @@ async def release(ctx: Ctx) -> Response:
     return ctx.redirect("/inbox?notice=released")
 
 
-def _problem(code: str, _: Callable[[str], str], closes_at: dt.datetime | None = None) -> str:
+def _problem(code: str, _: Callable[[str], str], closes_at: dt.datetime | None = None,
+             sent: int = 0) -> str:
     """What a caseworker is told when the gateway could not do something."""
+    if code == "delivery_failed" and sent:
+        return _("The person's channel stopped after {sent} of the reply's messages: the part "
+                 "that went out is in the conversation. Send the rest again, shorter if you "
+                 "can.").format(sent=sent)
     if code == gw.NOT_CONFIGURED:
         return _("No service token for the gateway is configured (GATEWAY_SERVICE_TOKEN): "
                  "the inbox can list requests but cannot show conversations or send replies.")
@@ -467,21 +474,27 @@ async def reply(ctx: Ctx) -> Response:
     client = _client(ctx)
     try:
         if template:
-            await client.send_template(str(row["sender_id"]))
+            answer = await client.send_template(str(row["sender_id"]))
         else:
-            await client.reply(str(row["sender_id"]), text)
+            answer = await client.reply(str(row["sender_id"]), text)
     except gw.GatewayError as exc:
+        if exc.sent:  # part of a long reply reached the person: that was a reply
+            await run_in_threadpool(handoff.record_reply, engine, request_id,
+                                    ctx.account.email, template)
         fresh = await run_in_threadpool(handoff.get_request, engine, request_id)
         if fresh is None:
             return _gone(ctx)
         return await _request_page(
             ctx, fresh, status=PROBLEM_STATUS.get(exc.code, 502), draft=draft,
-            error=_problem(exc.code, ctx._, parse_time(exc.closes_at)))
+            error=_problem(exc.code, ctx._, parse_time(exc.closes_at), exc.sent))
     await run_in_threadpool(handoff.record_reply, engine, request_id, ctx.account.email,
                             template)
     log.info("inbox: request %d answered by user %d%s", request_id, ctx.account.id,
              " (template)" if template else "")
-    return ctx.redirect(f"/inbox/{request_id}?notice={'template_sent' if template else 'sent'}")
+    notice = "template_sent" if template else "sent"
+    if answer.get("recorded") is False:
+        notice = "sent_unrecorded"
+    return ctx.redirect(f"/inbox/{request_id}?notice={notice}")
 
 
 @route("caseworker")
@@ -521,8 +534,13 @@ async def media(ctx: Ctx) -> Response:
     except gw.GatewayError as exc:
         if exc.code in ("media_gone", "conversation_gone", "not_found"):
             return ctx.render("inbox_gone.html", status=404, media=True)
+        if exc.code in (gw.NOT_CONFIGURED, "unauthorized", "service_token_not_configured"):
+            message = _problem(exc.code, ctx._)
+        else:
+            message = ctx._("This file cannot be fetched now: the gateway or the person's "
+                            "channel is not answering. Try again later.")
         return ctx.render("error.html", status=PROBLEM_STATUS.get(exc.code, 502),
-                          message=_problem(exc.code, ctx._))
+                          message=message)
     kind = upstream.headers.get("content-type", "application/octet-stream").split(";")[0]
     inline = any(kind.startswith(t) for t in INLINE_TYPES)
     headers = {
@@ -562,7 +580,7 @@ async def send_due_reminders(state: ConsoleState, now: dt.datetime | None = None
             await client.waiting(str(row["sender_id"]))
         except gw.GatewayError as exc:
             log.warning("waiting notice for request %d not sent: %s", request_id, exc.code)
-            if exc.code in RETRY_CODES:
+            if exc.code in RETRY_CODES and exc.nothing_sent:
                 await run_in_threadpool(handoff.unmark_reminded, engine, request_id)
             if exc.code == gw.UNREACHABLE:
                 break

@@ -70,8 +70,11 @@ class StandInGateway:
     people: dict[str, Person] = field(default_factory=dict)
     #: (pseudonym, what was sent: {"text": ...} | {"template": True} | {"waiting": True})
     sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    #: Set to an error code ("rasa_unavailable", "delivery_failed") to fail every call.
+    #: Set to an error code ("rasa_unavailable", "delivery_failed", "channel_unavailable") to
+    #: fail every call, or to "partial" for a long reply whose second message fails.
     failing: str | None = None
+    #: Whether replies are recorded in the tracker (the gateway says so in its answer).
+    recording: bool = True
     calls: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -140,10 +143,16 @@ class StandInGateway:
             if not window["open"]:
                 return self.error(409, "window_closed", closes_at=window["closes_at"])
             if self.failing == "delivery_failed":
-                return self.error(502, "delivery_failed")
+                return self.error(502, "delivery_failed", sent=0)
+            if self.failing == "partial":
+                self.sent.append((pseudonym, {"text": text.strip()[:10]}))
+                self._record(pseudonym, text.strip()[:10])
+                return self.error(502, "delivery_failed", sent=1)
             self.sent.append((pseudonym, {"text": text.strip()}))
-            self._record(pseudonym, text.strip())
-            return JSONResponse({"sent": 1, "channel": person.channel})
+            if self.recording:
+                self._record(pseudonym, text.strip())
+            return JSONResponse({"sent": 1, "channel": person.channel,
+                                 "recorded": self.recording})
 
         async def waiting(request: Request) -> Response:
             person, refused = check(request)
@@ -163,6 +172,8 @@ class StandInGateway:
                 assert refused is not None
                 return refused
             item = person.media.get(request.path_params["media_id"])
+            if self.failing == "channel_unavailable":
+                return self.error(502, "channel_unavailable")
             if item is None:
                 return self.error(404, "media_gone")
             return Response(item[1], media_type=item[0])
@@ -587,6 +598,17 @@ def test_a_reply_is_checked_and_kept_when_refused(worker: TestClient, kb: sa.Eng
     assert "¿Sigues ahí?</textarea>" in failed.text
     assert stand_in.sent == []
     assert "replied" not in [a["action"] for a in handoff.audit_of(kb, rid)]
+    # A long reply whose channel failed half-way: what went out is a reply, and it says so.
+    stand_in.failing = "partial"
+    partial = post(worker, f"/inbox/{rid}/reply", page, text="Primera parte. Segunda parte.")
+    assert partial.status_code == 502
+    assert "stopped after 1 of the reply&#39;s messages" in partial.text
+    assert [a["action"] for a in handoff.audit_of(kb, rid)] == ["claimed", "replied"]
+    # Sent but not recorded in the tracker: the caseworker is told the next one will not see it.
+    stand_in.failing, stand_in.recording = None, False
+    unrecorded = post(worker, f"/inbox/{rid}/reply", page, text="Te llamo mañana.")
+    assert unrecorded.headers["location"] == f"/inbox/{rid}?notice=sent_unrecorded"
+    assert "did not record it" in worker.get(unrecorded.headers["location"]).text
 
 
 def test_whatsapp_outside_the_window_offers_only_the_template(
@@ -644,6 +666,9 @@ def test_media_is_proxied_from_the_gateway_with_safe_headers(
     gone = worker.get(f"/inbox/{rid}/media/m-nothing")
     assert gone.status_code == 404 and "This file is no longer available" in gone.text
     assert worker.get(f"/inbox/{rid}/media/..%2Fsecret").status_code == 404
+    gateway[0].failing = "channel_unavailable"
+    down = worker.get(f"/inbox/{rid}/media/m-voice1")
+    assert down.status_code == 502 and "This file cannot be fetched now" in down.text
 
 
 # --- when the conversation or the gateway is not there --------------------------------------
