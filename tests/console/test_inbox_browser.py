@@ -106,6 +106,7 @@ def test_a_request_is_claimed_answered_and_closed(page: Any, kb: sa.Engine,
     assert ALICE not in page.content()
     row.locator("button", has_text="Claim").click()
     page.wait_for_url(f"**/inbox/{rid}?notice=claimed")
+    assert page.locator("#holder").inner_text() == "you"
     transcript = page.locator("ol.transcript").inner_text()
     assert "<script>alert('x')</script> quiero hablar con una persona" in transcript
     assert page.dialogs == []  # shown as text, never run
