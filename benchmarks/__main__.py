@@ -3,7 +3,8 @@ as tables.
 
 Knowledge base (evaluation, search over 100,000 listings on SQLite and PostgreSQL, import),
 language detection, held-out NLU accuracy, `rasa train` from scratch, turn latency against a
-bare Rasa bot, gateway overhead, the console's checker page and memory, the memory of each
+bare Rasa bot, gateway overhead, the console's checker page and memory, the hand-off inbox
+page and a caseworker's reply reaching the channel, the memory of each
 process, and the pass rates of the multi-turn conversation sets (`benchmarks/conversations/`).
 Figures, not assertions. Every latency percentile is `benchmarks.measure.percentile`.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from devstack.supervisor import free_port, temporary_stack
 from devstack.training import model_path, train
 
-SECTIONS = ("knowledge", "console", "language", "nlu", "train", "stack", "conversations")
+SECTIONS = ("knowledge", "console", "inbox", "language", "nlu", "train", "stack", "conversations")
 
 
 def bench_stack(model: Path) -> None:
@@ -37,7 +38,7 @@ def bench_stack(model: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks import console, knowledge_base, language_detection, rasa_model
+    from benchmarks import console, inbox, knowledge_base, language_detection, rasa_model
     from benchmarks.conversations import runner
 
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     if "console" in sections:
         print("\n== console ==")
         console.main([])
+    if "inbox" in sections:
+        print("\n== hand-off inbox ==")
+        inbox.main([], model=model)
     if "language" in sections:
         print("\n== language detection ==")
         language_detection.main()

@@ -86,11 +86,12 @@ def databases(backend: str, tmp: Path) -> Iterator[tuple[str, str]]:
 
 
 @contextlib.contextmanager
-def console_process(kb: str, console: str) -> Iterator[tuple[str, int]]:
+def console_process(kb: str, console: str, **env_values: str) -> Iterator[tuple[str, int]]:
+    """The real console as its own process on a free port: (base URL, pid)."""
     port = free_port()
     env = {**os.environ, "HELPLINE_ENV": "test", "DATABASE_URL": kb,
            "CONSOLE_DATABASE_URL": console, "CONSOLE_PORT": str(port),
-           "CONSOLE_SECRET_KEY": "benchmark-0123456789abcdefghijklmnopq"}
+           "CONSOLE_SECRET_KEY": "benchmark-0123456789abcdefghijklmnopq", **env_values}
     proc = subprocess.Popen([sys.executable, "-m", "console"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -112,14 +113,19 @@ def console_process(kb: str, console: str) -> Iterator[tuple[str, int]]:
             proc.kill()
 
 
+def sign_in(client: httpx.Client, email: str = EMAIL, password: str = PASSWORD) -> None:
+    """Sign `client` in as a browser would (the login form's CSRF token, then the cookie)."""
+    token = CSRF.search(client.get("/login").text)
+    assert token
+    r = client.post("/login", data={"email": email, "password": password,
+                                    "csrf_token": token.group(1)})
+    assert r.status_code == 303, r.status_code
+
+
 def measure(url: str, requests: int) -> dict[str, float]:
     with httpx.Client(base_url=url, timeout=30, follow_redirects=False,
                       headers={"accept-language": "en"}) as client:
-        token = CSRF.search(client.get("/login").text)
-        assert token
-        r = client.post("/login", data={"email": EMAIL, "password": PASSWORD,
-                                        "csrf_token": token.group(1)})
-        assert r.status_code == 303, r.status_code
+        sign_in(client)
         page = client.get("/checker")
         found = CSRF.search(page.text)
         assert found
