@@ -1,7 +1,8 @@
 """The gateway ASGI app: `uvicorn --factory channels.app:create_app` (127.0.0.1:8080).
 
 Routes: `GET /health`, `GET /` (web chat page), `POST /webchat/message`,
-`GET /webchat/replies`, `POST /webhooks/telegram`, `POST /webhooks/whatsapp`. Every error
+`GET /webchat/replies`, `POST /webhooks/telegram`, `POST /webhooks/whatsapp`, and the
+console's internal API under `/internal/` (service token, `channels.internal`). Every error
 is JSON. The lifespan opens one shared httpx client for Rasa, the gateway store, the outbox
 retry loop and whichever channels are configured.
 """
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from channels import webchat
+from channels import internal, webchat
 from channels.base import Channel
 from channels.core import Gateway
 from channels.http import error
@@ -127,9 +128,12 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         Route("/health", health, methods=["GET"]),
         *webchat.routes,
         *(Route(kind.webhook_path, _webhook(kind), methods=["POST"]) for kind in CHANNELS),
+        *internal.routes,
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
+    app.state.channel_kinds = CHANNELS
+    return app

@@ -84,7 +84,16 @@ def split_payloads(replies: list[Reply]) -> tuple[list[Reply], dict[str, Any]]:
 
 
 class DeliveryFailed(Exception):
-    """A channel could not hand an answer over for now (network, 5xx): it is sent again later."""
+    """A channel could not hand an answer over for now (network, 5xx): it is sent again later.
+    `sent`: how many messages of the batch went out before it failed."""
+
+    def __init__(self, reason: str = "", sent: int = 0) -> None:
+        super().__init__(reason)
+        self.sent = sent
+
+
+class MediaGone(Exception):
+    """The channel no longer has a media item (expired, deleted, unknown reference)."""
 
 
 class RasaUnavailable(Exception):
@@ -219,16 +228,7 @@ class Gateway:
     async def replay_answer(self, pseudonym: str) -> list[Reply]:
         """Run again only the action that failed for the sender's last message (its turn is in
         the tracker already); `RasaUnavailable` while it still cannot answer."""
-        try:
-            response = await self.http.get(
-                self._rasa(f"/conversations/{pseudonym}/tracker"), params=self._rasa_params(),
-                timeout=self.settings.rasa_timeout_seconds,
-            )
-            response.raise_for_status()
-            events = response.json().get("events") or []
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
-            log.warning("rasa tracker unavailable: %s", type(exc).__name__)
-            raise RasaUnavailable("transport") from exc
+        events = await self.tracker_events(pseudonym)
         action = failed_action(events)
         if action is None:
             raise LookupError("no unanswered action in the tracker")
@@ -249,6 +249,43 @@ class Gateway:
                 params=self._rasa_params(), timeout=self.settings.rasa_timeout_seconds,
             )
         return replies
+
+    async def tracker_events(self, pseudonym: str) -> list[dict[str, Any]]:
+        """The conversation's events from Rasa's tracker; `RasaUnavailable` when it cannot be
+        read."""
+        try:
+            response = await self.http.get(
+                self._rasa(f"/conversations/{pseudonym}/tracker"), params=self._rasa_params(),
+                timeout=self.settings.rasa_timeout_seconds,
+            )
+            response.raise_for_status()
+            events = response.json().get("events") or []
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            log.warning("rasa tracker unavailable: %s", type(exc).__name__)
+            raise RasaUnavailable("transport") from exc
+        if not isinstance(events, list):
+            raise RasaUnavailable("status")
+        return [e for e in events if isinstance(e, dict)]
+
+    async def record_bot_event(self, pseudonym: str, text: str,
+                               metadata: dict[str, Any]) -> bool:
+        """Append what was sent to the person outside a turn (a caseworker's reply, a notice) to
+        the conversation as a bot event, so the bot and the next caseworker see it. False when
+        Rasa did not take it (it was sent all the same)."""
+        event = {"event": "bot", "text": text, "timestamp": time.time(), "metadata": metadata}
+        params = {"include_events": "NONE", **(self._rasa_params() or {})}
+        try:
+            response = await self.http.post(
+                self._rasa(f"/conversations/{pseudonym}/tracker/events"), json=event,
+                params=params, timeout=self.settings.rasa_timeout_seconds,
+            )
+        except httpx.HTTPError as exc:
+            log.warning("rasa unreachable: %s", type(exc).__name__)
+            return False
+        if response.status_code != 200:
+            log.warning("rasa refused a bot event: HTTP %s", response.status_code)
+            return False
+        return True
 
     async def rasa_reachable(self) -> bool:
         try:

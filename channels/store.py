@@ -1,19 +1,24 @@
 """The gateway's own small SQL store: encrypted sender map, message queue, delivery ids, mailbox.
 
 Every message a channel hands over is written to the queue in the same transaction that marks
-its delivery id as seen, and leaves the queue only once it has been answered; a gateway that
-dies mid-turn finds it there again when it restarts. Everything that could identify a person
-(raw chat ids, phone numbers, message text, country) is Fernet-encrypted and expires after the
-retention period. Works on SQLite and PostgreSQL, so several gateway replicas can share it
-(claims keep two replicas from delivering one message). Its schema is Alembic's
-(`channels/migrations`, version table `gateway_alembic_version`): `make_store_engine` brings it to
-head when the gateway opens the store.
+its delivery id as seen (and the sender's `last_inbound_at`, which WhatsApp's 24-hour window
+counts from), and leaves the queue only once it has been answered; a gateway that dies mid-turn
+finds it there again when it restarts. Media a person sends (voice notes, photos…) are kept as a
+reference only (`gateway_media`: the channel's file id or media URL, encrypted, under a random
+id), so a caseworker can fetch them from the channel on demand; the bytes are never stored.
+Everything that could identify a person (raw chat ids, phone numbers, message text, country,
+media references) is Fernet-encrypted and expires after the retention period. Works on SQLite
+and PostgreSQL, so several gateway replicas can share it (claims keep two replicas from
+delivering one message). Its schema is Alembic's (`channels/migrations`, version table
+`gateway_alembic_version`): `make_store_engine` brings it to head when the gateway opens the
+store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +65,8 @@ senders = Table(
     Column("country_enc", Text),
     Column("options_json", Text),
     Column("expires_at", Float, nullable=False, index=True),
+    #: When the gateway last received a message from this person (any kind, epoch seconds).
+    Column("last_inbound_at", Float),
 )
 
 #: A queued message's state: `new` (Rasa has not seen it), `unanswered` (Rasa took the turn
@@ -109,6 +116,30 @@ payloads = Table(
     Column("created_at", Float, nullable=False),
 )
 
+#: One item a person sent that the gateway cannot read (voice, photo, video, document): the
+#: channel's reference to it (Telegram `file_id`, Twilio `MediaUrl`), encrypted; `source_key`
+#: (a hash of the delivery and the item's position) keeps a re-delivered message from adding it
+#: twice.
+media = Table(
+    "gateway_media",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("pseudonym", String(64), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("ref_enc", Text, nullable=False),
+    Column("content_type", String(100)),
+    Column("source_key", String(64), index=True, unique=True),
+    Column("received_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+)
+
+#: What the transcript calls an item, from what the channel says it is.
+MEDIA_KINDS = ("voice", "photo", "video", "document")
+
+#: Every table with rows about one person (by pseudonym): what an erasure empties.
+PERSONAL_TABLES = (senders, outbox, mailbox, deliveries, media)
+
 DELIVERY_ID_TTL = 2 * 24 * 3600.0
 MAILBOX_TTL = 24 * 3600.0
 #: How long a claimed message is reserved for the process that claimed it. A process that dies
@@ -128,6 +159,20 @@ class SenderRecord:
     country: str | None = None
     options: list[str] = field(default_factory=list)
     language_chosen: str | None = None
+    last_inbound_at: float | None = None
+
+
+@dataclass
+class MediaRecord:
+    """One media item a person sent; `ref` (the channel's reference) only when asked for."""
+
+    id: str
+    pseudonym: str
+    channel: str
+    kind: str
+    received_at: float
+    content_type: str | None = None
+    ref: str | None = None
 
 
 @dataclass
@@ -226,6 +271,7 @@ class GatewayStore:
             country=self.box.decrypt(row.country_enc) if row.country_enc else None,
             options=json.loads(row.options_json) if row.options_json else [],
             language_chosen=row.language_chosen,
+            last_inbound_at=row.last_inbound_at,
         )
 
     def set_sender_fields(self, pseudonym: str, **values: Any) -> None:
@@ -239,11 +285,17 @@ class GatewayStore:
         with self.engine.begin() as conn:
             conn.execute(update(senders).where(senders.c.pseudonym == pseudonym).values(**values))
 
-    def forget_sender(self, pseudonym: str) -> None:
-        """Erase everything the gateway holds about one sender: sender map, queue, mailbox and
-        delivery ids, in one transaction."""
+    def touch_inbound(self, pseudonym: str, at: float | None = None) -> None:
+        """Record that the person just wrote (a message the queue does not take, e.g. media)."""
         with self.engine.begin() as conn:
-            for table in (senders, outbox, mailbox, deliveries):
+            conn.execute(update(senders).where(senders.c.pseudonym == pseudonym)
+                         .values(last_inbound_at=time.time() if at is None else at))
+
+    def forget_sender(self, pseudonym: str) -> None:
+        """Erase everything the gateway holds about one sender: sender map, queue, mailbox,
+        delivery ids and media references, in one transaction."""
+        with self.engine.begin() as conn:
+            for table in PERSONAL_TABLES:
                 conn.execute(delete(table).where(table.c.pseudonym == pseudonym))
 
     def holds_anything_of(self, pseudonym: str) -> dict[str, int]:
@@ -253,7 +305,7 @@ class GatewayStore:
                 str(table.name): int(conn.execute(
                     select(func.count()).select_from(table)
                     .where(table.c.pseudonym == pseudonym)).scalar_one())
-                for table in (senders, outbox, mailbox, deliveries)
+                for table in PERSONAL_TABLES
             }
 
     # --- the queue ---------------------------------------------------------------------------
@@ -282,6 +334,8 @@ class GatewayStore:
                     conn.execute(insert(deliveries).values(
                         key=self.delivery_key(channel, delivery_id), pseudonym=pseudonym,
                         seen_at=now))
+                conn.execute(update(senders).where(senders.c.pseudonym == pseudonym)
+                             .values(last_inbound_at=now))
                 result = conn.execute(
                     insert(outbox).values(
                         pseudonym=pseudonym,
@@ -462,10 +516,60 @@ class GatewayStore:
                 select(payloads.c.payload).where(payloads.c.key == key)
             ).scalar_one_or_none()
 
+    # --- media a person sent (references only) -------------------------------------------
+    def add_media(self, pseudonym: str, channel: str, kind: str, ref: str,
+                  content_type: str | None = None, source: str | None = None) -> str | None:
+        """Keep a reference to one item a person sent, and count it as their latest message.
+        Returns its new random id, or None when `source` (the delivery and position) was kept
+        before."""
+        now = time.time()
+        media_id = secrets.token_urlsafe(16)
+        source_key = hashlib.sha256(f"{channel}:{source}".encode()).hexdigest() if source else None
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(media).values(
+                    id=media_id, pseudonym=pseudonym, channel=channel,
+                    kind=kind if kind in MEDIA_KINDS else "document",
+                    ref_enc=self.box.encrypt(ref),
+                    content_type=(content_type or "")[:100] or None, source_key=source_key,
+                    received_at=now, expires_at=now + self.retention))
+                conn.execute(update(senders).where(senders.c.pseudonym == pseudonym)
+                             .values(last_inbound_at=now))
+        except IntegrityError:
+            return None
+        return media_id
+
+    def media_of(self, pseudonym: str) -> list[MediaRecord]:
+        """A person's media items still kept, oldest first (without their references)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(media.c.id, media.c.pseudonym, media.c.channel, media.c.kind,
+                       media.c.received_at, media.c.content_type)
+                .where(media.c.pseudonym == pseudonym, media.c.expires_at > time.time())
+                .order_by(media.c.received_at)
+            ).all()
+        return [MediaRecord(id=r.id, pseudonym=r.pseudonym, channel=r.channel, kind=r.kind,
+                            received_at=r.received_at, content_type=r.content_type)
+                for r in rows]
+
+    def media_item(self, pseudonym: str, media_id: str) -> MediaRecord | None:
+        """One of a person's media items with its decrypted reference, if still kept."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(media).where(media.c.id == media_id, media.c.pseudonym == pseudonym,
+                                    media.c.expires_at > time.time())
+            ).first()
+        if row is None:
+            return None
+        return MediaRecord(id=row.id, pseudonym=row.pseudonym, channel=row.channel,
+                           kind=row.kind, received_at=row.received_at,
+                           content_type=row.content_type, ref=self.box.decrypt(row.ref_enc))
+
     # --- expiry -------------------------------------------------------------------------------
     def purge_expired(self) -> None:
         now = time.time()
         with self.engine.begin() as conn:
+            conn.execute(delete(media).where(media.c.expires_at <= now))
             conn.execute(delete(senders).where(senders.c.expires_at <= now))
             conn.execute(delete(outbox).where(outbox.c.expires_at <= now))
             conn.execute(delete(deliveries).where(deliveries.c.seen_at <= now - DELIVERY_ID_TTL))

@@ -27,7 +27,13 @@ TOO_LONG = N_(
 )
 EMPTY = N_("Please type a message.")
 TEXT_ONLY = N_(
-    "Sorry, I can only understand text messages for now. Please write your question in words."
+    "I can only read text. Write your question, or write \"person\" to ask for someone from "
+    "our team."
+)
+#: The notice a person gets when nobody from the team has answered their request after a while;
+#: the numbers to call follow it.
+STILL_WAITING_FOR_PERSON = N_(
+    "Nobody from our team has answered yet: your request is still waiting."
 )
 CHOOSE_NUMBER = N_("Reply with the number of your choice.")
 CHOOSE_LANGUAGE = N_("Choose your language:")

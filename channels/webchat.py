@@ -2,7 +2,9 @@
 
 `POST /webchat/message` {"session", "message"[, "language"]} → {"status", "replies"}; the
 page keeps a random session id in localStorage. Answers to messages that were queued during
-a Rasa outage are collected by the page from `GET /webchat/replies?session=…`.
+a Rasa outage, and what a person from the team writes (`channels.internal`, marked
+`"caseworker": true`), wait in the mailbox; the page collects them on its own every few seconds
+from `GET /webchat/replies?session=…`.
 
 Input rules: body at most 64 KiB, however it is sent (413), valid JSON object, not nested
 beyond what the parser allows (400), session 8–128 characters of

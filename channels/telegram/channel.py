@@ -3,11 +3,13 @@ or polls the Bot API in development when no `PUBLIC_BASE_URL` is configured.
 
 Handles text, locations (metadata `{"location": {"lat", "lon"}}`), `/start`, `/language`,
 `/delete` (a request the bot asks to confirm; nothing is erased before "yes"), button presses
-(callback queries) and, politely, everything it cannot read yet (voice, photos, stickers…).
-Every update is stored with its `update_id` before the webhook answers 200, and processed
-from the store (`channels.core`). In a group the bot only asks to be written to privately:
-members would share one conversation and see each other's answers. Chat ids never leave the
-gateway: Rasa sees a keyed pseudonym.
+(callback queries) and, politely, everything it cannot read yet (voice, photos, stickers…): a
+voice note, audio, photo, video or document is kept as a reference (its `file_id`, in the
+gateway store) so a caseworker can play or view it, fetched from the Bot API on demand
+(`getFile`, then the file download) and never stored. Every update is stored with its
+`update_id` before the webhook answers 200, and processed from the store (`channels.core`). In a
+group the bot only asks to be written to privately: members would share one conversation and see
+each other's answers. Chat ids never leave the gateway: Rasa sees a keyed pseudonym.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import logging
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -28,9 +31,10 @@ from telegram.request import HTTPXRequest
 
 from channels import texts
 from channels.base import Channel
-from channels.core import DeliveryFailed, Gateway, Inbound, Reply
+from channels.core import DeliveryFailed, Gateway, Inbound, MediaGone, Reply
 from channels.http import BodyTooLarge, error, read_body
-from channels.telegram.render import LANGUAGE_PREFIX, PAYLOAD_KEY_PREFIX, render
+from channels.telegram.render import LANGUAGE_PREFIX, MESSAGE_LIMIT, PAYLOAD_KEY_PREFIX, render
+from channels.textsplit import utf16_len
 from helpline.contracts import DELETE_TEXT, LOCATION_TEXT, START_TEXT, choose_language_text
 from helpline.i18n import LANGUAGES, gettext_for, normalise_language
 from helpline.language import LANGUAGE_NAMES
@@ -43,6 +47,31 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 #: Telegram updates are a few KiB; anything far larger is not one.
 MAX_UPDATE_BYTES = 256 * 1024
+#: A flood-control pause the Bot API asks for that a caseworker's reply waits out once.
+MAX_RETRY_AFTER = 3.0
+#: Reading a file from the Bot API's file server (per chunk).
+FILE_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+def media_in(message: Message) -> tuple[str, str, str | None] | None:
+    """(kind, file_id, content type) of the item a message carries that the bot cannot read,
+    if it is one a caseworker can play or view (not stickers, polls, contacts…)."""
+    if message.voice is not None:
+        return "voice", message.voice.file_id, message.voice.mime_type or "audio/ogg"
+    if message.audio is not None:
+        return "voice", message.audio.file_id, message.audio.mime_type or "audio/mpeg"
+    if message.video_note is not None:
+        return "video", message.video_note.file_id, "video/mp4"
+    if message.video is not None:
+        return "video", message.video.file_id, message.video.mime_type or "video/mp4"
+    if message.animation is not None:
+        return "video", message.animation.file_id, message.animation.mime_type or "video/mp4"
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return "photo", largest.file_id, "image/jpeg"
+    if message.document is not None:
+        return "document", message.document.file_id, message.document.mime_type
+    return None
 
 
 def make_bot(settings: GatewaySettings) -> Bot:
@@ -64,6 +93,8 @@ class TelegramChannel(Channel):
     name = CHANNEL
     title = "Telegram"
     webhook_path = "/webhooks/telegram"
+    message_limit = MESSAGE_LIMIT
+    measure = utf16_len
 
     def __init__(self, settings: GatewaySettings, gateway: Gateway) -> None:
         super().__init__(settings, gateway)
@@ -204,13 +235,18 @@ class TelegramChannel(Channel):
             return
         text = message.text
         if text is None:
-            # The note comes first; a caption is then read as the message. Until the caption is
-            # stored the webhook has not answered, so Telegram would deliver it again.
-            if not message.caption and not await self._once(delivery, chat_id):
-                return
-            pseudonym = self.gateway.pseudonym(CHANNEL, str(chat_id))
-            lang = await self.gateway.language_for(pseudonym, message.caption, hint)
-            await self._send_now(chat_id, [{"text": gettext_for(lang)(texts.TEXT_ONLY)}])
+            # The item is kept (once per update), the note comes first, and a caption is then
+            # read as the message. Until the caption is stored the webhook has not answered, so
+            # Telegram would deliver it again: the note is not repeated then.
+            kept = await self._keep_media(message, chat_id, delivery)
+            if message.caption:
+                first = kept is not False
+            else:
+                first = await self._once(delivery, chat_id)
+            if first:
+                pseudonym = self.gateway.pseudonym(CHANNEL, str(chat_id))
+                lang = await self.gateway.language_for(pseudonym, message.caption, hint)
+                await self._send_now(chat_id, [{"text": gettext_for(lang)(texts.TEXT_ONLY)}])
             if message.caption:
                 await self._accept(chat_id, message.caption, {}, hint, delivery)
             return
@@ -226,6 +262,20 @@ class TelegramChannel(Channel):
             await self._accept(chat_id, DELETE_TEXT, {}, hint, delivery)
         else:
             await self._accept(chat_id, text, {}, hint, delivery)
+
+    async def _keep_media(self, message: Message, chat_id: int, delivery: str) -> bool | None:
+        """Keep a reference to the message's media item: True when new, False when this update
+        brought it before, None when it carries none a caseworker could open."""
+        found = media_in(message)
+        if found is None:
+            return None
+        kind, file_id, content_type = found
+        pseudonym = await self.gateway.remember(CHANNEL, str(chat_id))
+        media_id = await asyncio.to_thread(self.gateway.store.add_media, pseudonym, CHANNEL,
+                                           kind, file_id, content_type, f"{delivery}:0")
+        if media_id is not None:
+            log.info("Telegram %s kept for the caseworkers (reference only)", kind)
+        return media_id is not None
 
     async def _private_only(self, chat_id: int, hint: str | None) -> None:
         lang = normalise_language(hint) or "es"
@@ -273,6 +323,47 @@ class TelegramChannel(Channel):
                 raise DeliveryFailed(type(exc).__name__) from exc
             except TelegramError as exc:
                 log.warning("Telegram send failed (%s)", type(exc).__name__)
+
+    async def send_texts(self, raw_id: str, parts: list[str]) -> int:
+        sent = 0
+        for part in parts:
+            for attempt in (1, 2):
+                try:
+                    await self.bot.send_message(int(raw_id), part)
+                    break
+                except RetryAfter as exc:
+                    wait = exc.retry_after if isinstance(exc.retry_after, (int, float)) else (
+                        exc.retry_after.total_seconds())
+                    if attempt == 2 or wait > MAX_RETRY_AFTER:
+                        raise DeliveryFailed("RetryAfter", sent) from exc
+                    await asyncio.sleep(wait)
+                except TelegramError as exc:
+                    log.warning("Telegram did not take a message (%s)", type(exc).__name__)
+                    raise DeliveryFailed(type(exc).__name__, sent) from exc
+            sent += 1
+        return sent
+
+    async def open_media(self, ref: str) -> httpx.Response:
+        try:
+            found = await self.bot.get_file(ref)
+        except BadRequest as exc:  # unknown or expired file_id, or a file over 20 MB
+            raise MediaGone(type(exc).__name__) from exc
+        except TelegramError as exc:
+            raise DeliveryFailed(type(exc).__name__) from exc
+        if not found.file_path:
+            raise MediaGone("no file path")
+        http = self.gateway.http
+        try:  # the URL holds the bot token: it is never logged
+            response = await http.send(http.build_request("GET", found.file_path,
+                                                          timeout=FILE_TIMEOUT), stream=True)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(type(exc).__name__) from exc
+        if response.status_code != 200:
+            await response.aclose()
+            if response.status_code in (400, 404):
+                raise MediaGone(f"HTTP {response.status_code}")
+            raise DeliveryFailed(f"HTTP {response.status_code}")
+        return response
 
     async def _send_now(self, chat_id: int, replies: list[Reply]) -> None:
         with contextlib.suppress(DeliveryFailed):

@@ -1,5 +1,6 @@
-"""Rasa replies as Telegram messages: text split at 4096 characters, buttons as an inline
-keyboard whose callback data carries the payload (or a short key for payloads > 64 bytes)."""
+"""Rasa replies as Telegram messages: text split at 4096 (UTF-16 code units, as Telegram counts
+them), buttons as an inline keyboard whose callback data carries the payload (or a short key
+for payloads > 64 bytes)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from channels.textsplit import split_text
+from channels.textsplit import split_text, utf16_len
 
 MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
@@ -53,7 +54,7 @@ def render(replies: list[dict[str, Any]], shorten: Callable[[str], str]) -> list
             text = reply["custom"].get("text")
         buttons = reply.get("buttons") or []
         if text:
-            parts = split_text(str(text), MESSAGE_LIMIT)
+            parts = split_text(str(text), MESSAGE_LIMIT, utf16_len)
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
                 out.append(OutgoingMessage(

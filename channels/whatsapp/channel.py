@@ -9,6 +9,15 @@ asyncio HTTP client, one chat's answers in turn order.
 Handles `Body`, `Latitude`/`Longitude` (metadata `{"location": {"lat", "lon"}}`), media
 (voice notes, images: a polite reply that only text is understood yet) and numbered options.
 `MessageSid` deduplicates re-deliveries. Phone numbers never leave the gateway.
+
+Each media item (`NumMedia`, `MediaUrl{i}`, `MediaContentType{i}`) is kept as a reference (its
+media URL, encrypted, in the gateway store) so a caseworker can play or view it: fetched on
+demand from Twilio's API with the account's credentials, following Twilio's redirect to the
+file, and never stored. Only URLs of the account's own messages on Twilio's API are kept.
+
+Free text reaches a WhatsApp user only within `WHATSAPP_WINDOW_HOURS` (24) of their last
+message; outside it only an approved template (`TWILIO_WHATSAPP_TEMPLATE_SID`, a Content SID
+sent as `ContentSid`) may be sent, which `channels.internal` enforces.
 """
 
 from __future__ import annotations
@@ -17,9 +26,10 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
+import httpx
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,9 +40,9 @@ from twilio.rest import Client
 
 from channels import texts
 from channels.base import Channel
-from channels.core import DeliveryFailed, Gateway, Inbound, Reply
+from channels.core import DeliveryFailed, Gateway, Inbound, MediaGone, Reply
 from channels.http import BodyTooLarge, error, read_body
-from channels.whatsapp.render import option_payload, render
+from channels.whatsapp.render import MESSAGE_LIMIT, option_payload, render
 from helpline.contracts import LOCATION_TEXT
 from helpline.i18n import gettext_for
 from helpline.settings import GatewaySettings
@@ -43,10 +53,22 @@ CHANNEL = "whatsapp"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_FORM_BYTES = 64 * 1024
+#: Twilio's own API, where media URLs of incoming messages point.
+TWILIO_API = "https://api.twilio.com"
+#: At most this many media items per message (Twilio sends up to 10 for WhatsApp).
+MAX_MEDIA = 10
+#: Reading a media file from Twilio (per chunk).
+MEDIA_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
 def whatsapp_address(number: str) -> str:
     return number if number.startswith("whatsapp:") else f"whatsapp:{number}"
+
+
+def media_kind(content_type: str) -> str:
+    """What the transcript calls an item of this content type."""
+    kind = content_type.split("/", 1)[0].lower()
+    return {"audio": "voice", "image": "photo", "video": "video"}.get(kind, "document")
 
 
 class WhatsAppChannel(Channel):
@@ -55,6 +77,8 @@ class WhatsAppChannel(Channel):
     name = CHANNEL
     title = "WhatsApp"
     webhook_path = "/webhooks/whatsapp"
+    message_limit = MESSAGE_LIMIT
+    has_window = True
 
     def __init__(self, settings: GatewaySettings, gateway: Gateway) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
@@ -132,6 +156,8 @@ class WhatsAppChannel(Channel):
             if sid and not await asyncio.to_thread(self.gateway.store.first_delivery, CHANNEL,
                                                    sid, pseudonym):
                 return
+            await asyncio.to_thread(self.gateway.store.touch_inbound, pseudonym)
+            await self._keep_media(form, pseudonym, sid, media_count)
         else:
             record = await self.gateway.sender(pseudonym)
             chosen = option_payload(body, record.options if record else [])
@@ -139,6 +165,8 @@ class WhatsAppChannel(Channel):
                 Inbound(CHANNEL, sender, chosen if chosen is not None else body, metadata), sid)
             if outcome.status == "duplicate":
                 return
+            if media_count:
+                await self._keep_media(form, pseudonym, sid, media_count)
             if outcome.replies:
                 lang = await self.gateway.language_for(pseudonym, body)
                 with contextlib.suppress(DeliveryFailed):
@@ -150,6 +178,60 @@ class WhatsAppChannel(Channel):
             with contextlib.suppress(DeliveryFailed):
                 await self.send(sender, pseudonym,
                                 [{"text": gettext_for(lang)(texts.TEXT_ONLY)}], lang)
+
+    def media_path(self, url: str) -> str | None:
+        """The path of a media URL on Twilio's API (or on the configured API base), if it is one
+        of this account's messages' media; None for any other URL."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        origins = {urlsplit(TWILIO_API).netloc}
+        if self.settings.twilio_api_base_url:
+            origins.add(urlsplit(self.settings.twilio_api_base_url).netloc)
+        prefix = f"/2010-04-01/Accounts/{self.settings.twilio_account_sid}/Messages/"
+        if parts.netloc not in origins or not parts.path.startswith(prefix) or (
+                "/Media/" not in parts.path or ".." in parts.path):
+            return None
+        return parts.path
+
+    async def _keep_media(self, form: FormData, pseudonym: str, sid: str | None,
+                          count: int) -> None:
+        for index in range(min(count, MAX_MEDIA)):
+            url = str(form.get(f"MediaUrl{index}") or "")
+            path = self.media_path(url)
+            if path is None:
+                if url:
+                    log.warning("WhatsApp media URL not on Twilio's API: not kept")
+                continue
+            content_type = str(form.get(f"MediaContentType{index}") or "")
+            media_id = await asyncio.to_thread(
+                self.gateway.store.add_media, pseudonym, CHANNEL, media_kind(content_type),
+                path, content_type or None, f"{sid}:{index}" if sid else None)
+            if media_id is not None:
+                log.info("WhatsApp %s kept for the caseworkers (reference only)",
+                         media_kind(content_type))
+
+    async def open_media(self, ref: str) -> httpx.Response:
+        base = (self.settings.twilio_api_base_url or TWILIO_API).rstrip("/")
+        assert self.settings.twilio_account_sid and self.settings.twilio_auth_token
+        http = self.gateway.http
+        # Twilio answers with a redirect to the file; httpx drops the credentials when the
+        # redirect leaves Twilio's origin.
+        request = http.build_request("GET", base + ref, timeout=MEDIA_TIMEOUT)
+        try:
+            response = await http.send(
+                request, stream=True, follow_redirects=True,
+                auth=httpx.BasicAuth(self.settings.twilio_account_sid,
+                                     self.settings.twilio_auth_token))
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(type(exc).__name__) from exc
+        if response.status_code != 200:
+            await response.aclose()
+            if response.status_code in (404, 410):
+                raise MediaGone(f"HTTP {response.status_code}")
+            raise DeliveryFailed(f"HTTP {response.status_code}")
+        return response
 
     # --- sending -----------------------------------------------------------------------------
     async def send(self, to: str, pseudonym: str, replies: list[Reply], lang: str) -> None:
@@ -169,12 +251,36 @@ class WhatsAppChannel(Channel):
         for url in rendered.media:
             await self._create(from_=whatsapp_address(sender), to=to, media_url=[url])
 
-    async def _create(self, **fields: Any) -> None:
-        """One message through Twilio; `DeliveryFailed` when Twilio cannot take it now."""
+    async def send_texts(self, raw_id: str, parts: list[str]) -> int:
+        sender = self._sender()
+        sent = 0
+        for body in parts:
+            try:
+                await self._create(strict=True, from_=sender, to=raw_id, body=body)
+            except DeliveryFailed as exc:
+                raise DeliveryFailed(str(exc), sent) from exc
+            sent += 1
+        return sent
+
+    async def send_template(self, raw_id: str, content_sid: str) -> None:
+        """The approved template (a Content SID), the one message allowed outside the window;
+        `DeliveryFailed` when Twilio does not take it."""
+        await self._create(strict=True, from_=self._sender(), to=raw_id, content_sid=content_sid)
+
+    def _sender(self) -> str:
+        if not self.settings.twilio_whatsapp_number:
+            raise DeliveryFailed("TWILIO_WHATSAPP_NUMBER is not set")
+        return whatsapp_address(self.settings.twilio_whatsapp_number)
+
+    async def _create(self, strict: bool = False, **fields: Any) -> None:
+        """One message through Twilio; `DeliveryFailed` when Twilio cannot take it now (and,
+        `strict`, when it refuses it)."""
         try:
             await self.client.messages.create_async(**fields)
         except TwilioRestException as exc:
-            if exc.status >= 500 or exc.status == 429:
+            if strict or exc.status >= 500 or exc.status == 429:
+                log.warning("Twilio did not take a message (HTTP %s, code %s)", exc.status,
+                            exc.code)
                 raise DeliveryFailed(f"HTTP {exc.status}") from exc
             log.warning("Twilio refused a message (HTTP %s)", exc.status)
         except TwilioException as exc:

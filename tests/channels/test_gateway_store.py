@@ -103,7 +103,8 @@ def test_receipt_and_delivery_id_are_one_transaction(store: GatewayStore) -> Non
     assert store.pending_count("p1") == 1
     store.forget_sender("p1")
     assert store.holds_anything_of("p1") == dict.fromkeys(
-        ["gateway_senders_v2", "gateway_queue", "gateway_mailbox", "gateway_delivery_ids"], 0)
+        ["gateway_senders_v2", "gateway_queue", "gateway_mailbox", "gateway_delivery_ids",
+         "gateway_media"], 0)
 
 
 def test_rate_limiter_window() -> None:
