@@ -109,6 +109,9 @@ def channel_stack(var: Path, model: Path, console_env: dict[str, str] | None = N
     from knowledge.setup import prepare
 
     bot, twilio = FakeBotApi(BOT_TOKEN), FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
+    # The account's approved template, as Twilio's Content API knows it.
+    twilio.templates[TEMPLATE_SID] = ("Hola, tenemos una respuesta para ti de la línea de "
+                                      "ayuda. Escríbenos para leerla.")
     token = secrets.token_urlsafe(32)
     with ServedApp(bot.app()) as bot_api, ServedApp(twilio.app()) as twilio_api:
         settings = isolated_settings(
