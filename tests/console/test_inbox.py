@@ -1,7 +1,9 @@
 """The hand-off inbox: the queue (`helpline.handoff`) on SQLite and PostgreSQL, and the console's
 inbox pages through the real app and its databases, talking over HTTP on loopback to a stand-in
 of the gateway's internal API (`StandInGateway`, below: the contract's routes, token check and
-error codes, recording what it is asked to send).
+error codes, recording what it is asked to send, and failing on demand in ways the real gateway
+shows only when a channel or Rasa misbehaves). `test_inbox_gateway.py` runs the console against
+the real gateway.
 
 Covered: logins and roles, the order (danger first, then oldest), claim/release/close and who
 may do what, the transcript (escaped), replies and their audit (never the text), WhatsApp's
