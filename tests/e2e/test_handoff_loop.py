@@ -88,6 +88,12 @@ def ask_for_a_person_on_telegram(env: ChannelStack, chat_id: int) -> int:
     return found
 
 
+def submit(page: Any, selector: str) -> None:
+    """Click a form's button and wait for the page the post redirects to."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def open_from_inbox(page: Any, request_id: int) -> None:
     page.goto("/inbox")
     row = page.locator(f"#inbox-rows tr:has(a[href='/inbox/{request_id}'])")
@@ -110,7 +116,7 @@ def test_telegram_loop_reply_reaches_that_chat_and_the_next_message_shows(
 
     page.click(f"a[href='/inbox/{request_id}']")
     page.wait_for_url(f"**/inbox/{request_id}")
-    page.click("button:has-text('Claim')")
+    submit(page, "button:has-text('Claim')")
     assert page.locator("#holder").inner_text() == "you"
     transcript = page.locator("#conversation-body").inner_text()
     assert "quiero hablar con una persona" in transcript
@@ -119,7 +125,7 @@ def test_telegram_loop_reply_reaches_that_chat_and_the_next_message_shows(
     before = len(env.bot.sent())
     reply = "Hola, soy Ana del equipo. ¿Dónde estás ahora y estás a salvo?"
     page.fill("#reply-text", reply)
-    page.click("button:has-text('Send reply')")
+    submit(page, "button:has-text('Send reply')")
     wait_until(lambda: len(env.bot.sent()) > before, 30, "the reply on the Bot API")
     sent = env.bot.sent()[before:]
     assert [(int(p["chat_id"]), p["text"]) for p in sent] == [(chat_id, reply)]
@@ -132,7 +138,7 @@ def test_telegram_loop_reply_reaches_that_chat_and_the_next_message_shows(
     page.locator("#conversation-body", has_text="estoy en un albergue").wait_for(timeout=20_000)
 
     page.check("input[name=outcome][value=answered]")
-    page.click("#close button:has-text('Close')")
+    submit(page, "#close button:has-text('Close')")
     page.goto("/inbox")
     assert page.locator(f"a[href='/inbox/{request_id}']").count() == 0
 
@@ -160,11 +166,11 @@ def test_whatsapp_loop_and_the_24_hour_window(env: ChannelStack, page: Any) -> N
     pseudonym = env.pseudonym("whatsapp", f"whatsapp:{phone}")
     request_id = wait_until(lambda: open_request_of(env, pseudonym), 30, "the request")
     open_from_inbox(page, request_id)
-    page.click("button:has-text('Claim')")
+    submit(page, "button:has-text('Claim')")
     before = len(env.twilio.messages)
     reply = "Hola, soy Ana del equipo de la línea. Te escribo por aquí."
     page.fill("#reply-text", reply)
-    page.click("button:has-text('Send reply')")
+    submit(page, "button:has-text('Send reply')")
     wait_until(lambda: len(env.twilio.messages) > before, 30, "the reply on Twilio")
     assert env.whatsapp_bodies(phone)[-1] == reply
 
@@ -179,7 +185,7 @@ def test_whatsapp_loop_and_the_24_hour_window(env: ChannelStack, page: Any) -> N
     assert page.locator("#template-only").is_visible()
     assert page.locator("#reply-text").count() == 0
     before = len(env.twilio.messages)
-    page.click("button:has-text('Send the approved template')")
+    submit(page, "button:has-text('Send the approved template')")
     wait_until(lambda: len(env.twilio.messages) > before, 30, "the template on Twilio")
     sent = env.twilio.messages[-1]
     assert sent.get("ContentSid") == TEMPLATE_SID
