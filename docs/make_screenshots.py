@@ -4,7 +4,9 @@
 
 Builds a throw-away knowledge base (migrated and seeded) and console database in a temporary
 folder, serves the console on a free loopback port, and drives the browser through the checker,
-the printable summary and a hotline edit with its audit history."""
+the printable summary and a hotline edit with its audit history. Then starts the whole stack
+(`tests.auxil.channel_stack`, Telegram faked) for the inbox: a person asks for a person, a
+caseworker claims the request and replies."""
 
 from __future__ import annotations
 
@@ -85,8 +87,44 @@ def main() -> None:
             page.locator("#history-title").scroll_into_view_if_needed()
             page.screenshot(path=str(OUT / "listing-edit-audit.png"), full_page=True)
             browser.close()
+    inbox()
     for png in sorted(OUT.glob("*.png")):
         print(png.relative_to(ROOT))
+
+
+def inbox() -> None:
+    """The request page of the hand-off inbox after a caseworker's reply (docs/console/inbox-reply.png)."""
+    from playwright.sync_api import sync_playwright
+
+    from devstack.training import train
+    from tests.auxil.channel_stack import CASEWORKER
+    from tests.auxil.channel_stack import PASSWORD as CASEWORKER_PASSWORD
+    from tests.auxil.channel_stack import channel_stack, wait_until
+
+    chat = 51_000_900
+    with tempfile.TemporaryDirectory() as tmp, channel_stack(Path(tmp), train()) as env, \
+            sync_playwright() as pw:
+        env.telegram(chat, "hola, estoy en Tapachula, México, con mis dos hijos")
+        env.telegram(chat, "quiero hablar con una persona")
+        wait_until(lambda: env.telegram_texts(chat), 60, "the bot's answer")
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        page = browser.new_context(locale="en-GB", base_url=env.console_url,
+                                   viewport={"width": 1280, "height": 900}).new_page()
+        page.goto("/login?next=/inbox")
+        page.fill("#email", CASEWORKER)
+        page.fill("#password", CASEWORKER_PASSWORD)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url("**/inbox")
+        page.locator("#inbox-rows a").first.click()
+        with page.expect_navigation():
+            page.click("button:has-text('Claim')")
+        page.fill("#reply-text", "Hola, soy Ana, del equipo de la línea. ¿Están a salvo ahora? "
+                                 "Te paso el albergue más cercano en Tapachula.")
+        with page.expect_navigation():
+            page.click("button:has-text('Send reply')")
+        page.screenshot(path=str(OUT / "inbox-reply.png"), full_page=True)
+        browser.close()
 
 
 if __name__ == "__main__":
