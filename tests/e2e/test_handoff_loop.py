@@ -212,3 +212,29 @@ def test_internal_endpoint_refuses_a_missing_or_wrong_token(env: ChannelStack) -
     assert httpx.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
     good = httpx.get(url, headers={"Authorization": f"Bearer {env.service_token}"})
     assert good.status_code == 404  # the token is right; that person never wrote
+
+
+def test_web_chat_loop_reply_appears_in_the_web_chat(env: ChannelStack, page: Any) -> None:
+    session = "inbox-webchat-0001"
+
+    def write(text: str) -> httpx.Response:
+        return httpx.post(env.gateway_url + "/webchat/message", timeout=90,
+                          json={"session": session, "message": text},
+                          headers={"Accept-Language": "es"})
+
+    assert write("hola, estoy en Lima, Perú").status_code == 200
+    assert write("quiero hablar con una persona").status_code == 200
+    pseudonym = env.pseudonym("webchat", session)
+    request_id = wait_until(lambda: open_request_of(env, pseudonym), 30, "the request")
+    open_from_inbox(page, request_id)
+    submit(page, "button:has-text('Claim')")
+    reply = "Hola, soy Ana del equipo. Te escribo aquí mismo."
+    page.fill("#reply-text", reply)
+    submit(page, "button:has-text('Send reply')")
+
+    def mailbox() -> list[str]:
+        found = httpx.get(env.gateway_url + "/webchat/replies",
+                          params={"session": session}).json()
+        return [r.get("text") or "" for r in found["replies"]]
+
+    assert wait_until(lambda: [t for t in mailbox() if t == reply], 30, "the web chat reply")
