@@ -93,13 +93,12 @@ def main() -> None:
 
 
 def inbox() -> None:
-    """The request page of the hand-off inbox after a caseworker's reply (docs/console/inbox-reply.png)."""
+    """The request page of the hand-off inbox after a caseworker's reply (inbox-reply.png)."""
     from playwright.sync_api import sync_playwright
 
     from devstack.training import train
-    from tests.auxil.channel_stack import CASEWORKER
+    from tests.auxil.channel_stack import CASEWORKER, channel_stack, wait_until
     from tests.auxil.channel_stack import PASSWORD as CASEWORKER_PASSWORD
-    from tests.auxil.channel_stack import channel_stack, wait_until
 
     chat = 51_000_900
     with tempfile.TemporaryDirectory() as tmp, channel_stack(Path(tmp), train()) as env, \
