@@ -169,13 +169,7 @@ def mark_danger(ctx: Context, kind: str) -> None:
     """A danger message while the person waits for a person: their open request is marked
     (it moves to the top of the inbox). Never raises: the danger answer comes first."""
     try:
-        engine = kb.engine()
-        sender = ctx.tracker.sender_id
-        if not any(r["sender_id"] == sender for r in handoff.open_requests(engine)):
-            return
-        handoff.request_handoff(engine, sender, ctx.lang, ctx.country, None,
-                                retention_days=get_settings().retention_days, danger=kind,
-                                channel=channel_of(ctx))
+        handoff.mark_danger(kb.engine(), ctx.tracker.sender_id, kind)
     except Exception:
         log.exception("open hand-off request not marked with the danger")
 

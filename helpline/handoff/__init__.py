@@ -273,6 +273,16 @@ def unmark_reminded(engine: Engine, request_id: int) -> None:
                      .values(reminded_at=None))
 
 
+def mark_danger(engine: Engine, sender_id: str, danger: str) -> bool:
+    """Mark the sender's open request, if any, with a danger kind (it moves to the top of the
+    inbox); never opens one. Returns whether a request was marked."""
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        return bool(conn.execute(handoffs.update().where(
+            handoffs.c.sender_id == sender_id, handoffs.c.status == "open",
+        ).values(danger=danger)).rowcount)
+
+
 def erase_sender(engine: Engine, sender_id: str) -> int:
     """Delete every request of one sender (erasure); returns how many went."""
     ensure_schema(engine)
