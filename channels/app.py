@@ -101,6 +101,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
         if engine.dialect.name == "sqlite":
             await asyncio.to_thread(store.release_all_claims)  # what a dead gateway held
         gateway = Gateway(settings, http, store)
+        await gateway.limiter.open()
         gateway.register_channel(webchat.CHANNEL, webchat.mailbox_sender(gateway))
         app.state.gateway = gateway
         app.state.channels = _configured_channels(settings, gateway)
@@ -122,6 +123,7 @@ def create_app(settings: GatewaySettings | None = None) -> Starlette:
                 except Exception:
                     log.exception("stopping a channel failed")
             await http.aclose()
+            await gateway.limiter.close()
             engine.dispose()
 
     routes = [

@@ -33,7 +33,7 @@ import httpx
 
 from channels import texts
 from channels.pseudonym import pseudonymise
-from channels.ratelimit import RateLimiter
+from channels.ratelimit import make_rate_limiter
 from channels.safety import danger_of, outage_replies
 from channels.store import GatewayStore, OutboxItem, SenderRecord
 from helpline.contracts import HELPLINE_PAYLOAD_KEY
@@ -137,7 +137,7 @@ class Gateway:
         self.http = http
         self.store = store
         self.hotlines = HotlineSnapshot(settings.hotline_snapshot_path)
-        self.limiter = RateLimiter(settings.gateway_rate_limit_per_minute)
+        self.limiter = make_rate_limiter(settings)
         self._senders: dict[str, ReplySender] = {}
         self._refreshed: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -334,7 +334,7 @@ class Gateway:
             metadata["language_hint"] = hint
         delay = 0.0
         immediate: list[Reply] = []
-        allowed = self.limiter.allow(pseudonym)
+        allowed = await self.limiter.check(pseudonym)
         if not allowed:
             record = await self.sender(pseudonym)
             lang = self._language(record, text, message.language_hint)

@@ -119,6 +119,12 @@ class GatewaySettings(_ProcessSettings):
     gateway_max_message_chars: int = Field(default=4096, ge=1)
     gateway_rate_limit_per_minute: int = Field(default=30, ge=1)
     gateway_retry_seconds: float = Field(default=5.0, gt=0)
+    #: Redis (`redis://host:port/db`): the per-sender rate limit shared by every gateway
+    #: replica (`channels.ratelimit`). Unset: each gateway process counts on its own.
+    redis_url: str | None = None
+    #: The prefix of the gateway's keys in that Redis (several helplines or test runs can
+    #: share one server).
+    gateway_redis_prefix: str = Field(default="helpline", min_length=1, pattern=r"^[\w.:-]+$")
 
     #: The console's key to the gateway's internal endpoints (`/internal/…`: a caseworker's
     #: reply, a transcript, media). Unset: those endpoints answer 503 and nobody can reply.
@@ -144,6 +150,8 @@ class GatewaySettings(_ProcessSettings):
         if (self.telegram_bot_token or self.twilio_account_sid) and not self.public_base_url:
             problems.append("PUBLIC_BASE_URL is required for webhooks in production")
         if weak := _weak_password_in("GATEWAY_DATABASE_URL", self.gateway_database_url):
+            problems.append(weak)
+        if self.redis_url and (weak := _weak_password_in("REDIS_URL", self.redis_url)):
             problems.append(weak)
         return problems
 
