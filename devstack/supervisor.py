@@ -79,13 +79,17 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     }
     if settings.redis_url:
         r = httpx.URL(settings.redis_url)
-        endpoints["lock_store"] = {
-            "type": "redis",
+        lock_store: dict[str, object] = {
+            "type": "helpline_nlu.lock_store.SharedLockStore",
             "url": r.host,
             "port": r.port or 6379,
             "db": int(r.path.lstrip("/") or 0),
             "key_prefix": "helpline",
         }
+        if r.password:
+            # Rasa expands it from its environment (`Stack` sets it): not written to the file.
+            lock_store["password"] = "${LOCK_STORE_PASSWORD}"
+        endpoints["lock_store"] = lock_store
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     return path
@@ -215,15 +219,7 @@ class Stack:
         s = self.settings
         logs = self.var_dir / "logs"
         endpoints = write_endpoints(s, self.var_dir / "endpoints.yml")
-        env = {**os.environ, **rasa_env()}
-        for key, value in s.model_dump().items():
-            if value is not None:
-                env[key.upper()] = str(value)
-        # One token per run when none is configured, so the action server always checks one.
-        env["ACTION_SERVER_TOKEN"] = s.action_server_token or secrets.token_urlsafe(32)
-        # The same for the console's key to the gateway's internal endpoints (caseworkers'
-        # replies), which the gateway and the console must share.
-        env["GATEWAY_SERVICE_TOKEN"] = s.gateway_service_token or secrets.token_urlsafe(32)
+        env = self.child_environment()
         rasa_argv = [
             str(RASA_PY), "-m", "helpline_nlu.serve", "--enable-api", "--model", str(self.model),
             "--endpoints", str(endpoints), "--credentials", str(BOT_DIR / "credentials.yml"),
@@ -247,6 +243,23 @@ class Stack:
                 {**env, "CONSOLE_PORT": str(self.console_port),
                  "GATEWAY_URL": f"http://127.0.0.1:{s.gateway_port}", **self.console_env},
                 logs / "console.log", days))
+
+    def child_environment(self) -> dict[str, str]:
+        """What every child is started with: this environment, Rasa's quiet settings and each
+        setting as its variable, with the run's shared tokens."""
+        s = self.settings
+        env = {**os.environ, **rasa_env()}
+        for key, value in s.model_dump().items():
+            if value is not None:
+                env[key.upper()] = str(value)
+        # One token per run when none is configured, so the action server always checks one.
+        env["ACTION_SERVER_TOKEN"] = s.action_server_token or secrets.token_urlsafe(32)
+        # The same for the console's key to the gateway's internal endpoints (caseworkers'
+        # replies), which the gateway and the console must share.
+        env["GATEWAY_SERVICE_TOKEN"] = s.gateway_service_token or secrets.token_urlsafe(32)
+        if s.redis_url and httpx.URL(s.redis_url).password:
+            env["LOCK_STORE_PASSWORD"] = str(httpx.URL(s.redis_url).password)
+        return env
 
     def start(self, timeout: float = 300.0) -> None:
         """Start every child, wait until all answer their health checks, then watch them."""

@@ -3,6 +3,7 @@
 import asyncio
 import time
 
+import pytest
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
@@ -76,3 +77,30 @@ def test_purge_runs_on_save_at_most_once_per_interval(tmp_path):
     store._last_purge = 0
     asyncio.run(store.save(conversation("another")))
     assert rows(store, "stale") == 0
+
+
+class BrokenStore(ErasingSQLTrackerStore):
+    """The erasing store whose database went away."""
+
+    async def retrieve(self, sender_id):
+        raise sa.exc.OperationalError("select", {}, ConnectionRefusedError())
+
+    async def save(self, tracker):
+        raise sa.exc.OperationalError("insert", {}, ConnectionRefusedError())
+
+
+def test_a_store_error_fails_the_turn_instead_of_a_blank_conversation(tmp_path, caplog):
+    from rasa.core.agent import Agent
+
+    import helpline_nlu  # noqa: F401  (installs the refusing wrapper)
+
+    wrapped = Agent._create_tracker_store(BrokenStore(domain=DOMAIN, dialect="sqlite",
+                                                      db=str(tmp_path / "t.db")), DOMAIN)
+    tracker = conversation("s")
+    with pytest.raises(sa.exc.OperationalError):
+        asyncio.run(wrapped.retrieve("s"))
+    with pytest.raises(sa.exc.OperationalError):
+        asyncio.run(wrapped.save(tracker))
+    # Nothing was kept in memory for this process alone.
+    assert wrapped._fallback_tracker_store is None
+    assert "no in-memory fallback" in caplog.text

@@ -446,7 +446,7 @@ def test_rasa_is_given_every_variable_its_endpoints_file_names() -> None:
         "Authorization": "Bearer ${ACTION_SERVER_TOKEN}"}
     assert endpoints["tracker_store"]["dialect"] == "postgresql"
     assert endpoints["tracker_store"]["url"] in services()
-    assert endpoints["lock_store"]["type"] == "redis"
+    assert endpoints["lock_store"]["type"] == "helpline_nlu.lock_store.SharedLockStore"
     assert endpoints["lock_store"]["url"] in services()
     assert endpoints["lock_store"]["password"] == "${REDIS_PASSWORD}"
 
