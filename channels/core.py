@@ -143,6 +143,8 @@ class Gateway:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        #: Messages this process claimed and could not finish because the store failed.
+        self._abandoned: set[int] = set()
 
     # --- wiring ------------------------------------------------------------------------------
     def register_channel(self, channel: str, send: ReplySender) -> None:
@@ -396,7 +398,13 @@ class Gateway:
                 item = await asyncio.to_thread(self.store.claim_next, pseudonym, force)
                 if item is None:
                     break
-                done = await self._process(item, collected if inline else None)
+                try:
+                    done = await self._process(item, collected if inline else None)
+                except Exception:
+                    # The store failed under the turn (a database restart): the claim would
+                    # hold the message for CLAIM_SECONDS; the retry loop gives it back.
+                    self._abandoned.add(item.id)
+                    raise
                 if not done:
                     return collected, False
                 force = True
@@ -521,6 +529,10 @@ class Gateway:
         last_purge = -purge_every
         while True:
             try:
+                if self._abandoned:
+                    abandoned = set(self._abandoned)
+                    await asyncio.to_thread(self.store.release_claims, abandoned)
+                    self._abandoned -= abandoned
                 if time.monotonic() - last_purge >= purge_every:
                     await asyncio.to_thread(self.store.purge_expired)
                     last_purge = time.monotonic()

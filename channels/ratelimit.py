@@ -164,7 +164,8 @@ class RedisRateLimiter:
             return self.fallback.allow(key)
         if self._degraded:
             self._degraded = False
-            log.info("rate limit: Redis at %s answers again; the limit is shared by every "
+            # At the warning's level, so whoever saw the fallback sees it end.
+            log.warning("rate limit: Redis at %s answers again; the limit is shared by every "
                         "gateway replica again", self.address)
         return bool(allowed)
 

@@ -20,6 +20,7 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -414,6 +415,15 @@ class GatewayStore:
         )
         with self.engine.connect() as conn:
             return [str(r[0]) for r in conn.execute(query).all()]
+
+    def release_claims(self, item_ids: Iterable[int]) -> None:
+        """Give back this process's claims on these messages (left behind by a failure), so
+        they are due again at once instead of after `CLAIM_SECONDS`."""
+        ids = list(item_ids)
+        if ids:
+            with self.engine.begin() as conn:
+                conn.execute(update(outbox).where(outbox.c.id.in_(ids))
+                             .values(claimed_until=0.0))
 
     def release_all_claims(self) -> None:
         """Forget every claim (a gateway starting on SQLite is the only one using the file)."""

@@ -1,0 +1,44 @@
+"""A gateway store that fails under a turn (its database restarting): the message the turn had
+claimed is given back by the next retry round and answered, not held for `CLAIM_SECONDS`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy.exc import OperationalError
+
+from channels.app import create_app
+from channels.pseudonym import pseudonymise
+from channels.store import CLAIM_SECONDS
+from tests.auxil.networking import ServedApp, wait_for
+from tests.auxil.settings import SECRET, make_settings
+
+
+def test_a_claim_left_by_a_store_failure_is_given_back_at_the_next_round(tmp_path,
+                                                                          fake_rasa) -> None:
+    rasa, served = fake_rasa
+    rasa.mode = "error"
+    app = create_app(make_settings(tmp_path, served.url, gateway_retry_seconds=0.2))
+    pseudonym = pseudonymise(SECRET, "webchat", "store-failure")
+    with ServedApp(app) as gateway:
+        store = app.state.gateway.store
+        postpone = store.failed
+        failures: list[float] = []
+
+        def fails_once(*args: Any, **kwargs: Any) -> None:
+            if not failures:
+                failures.append(time.monotonic())
+                raise OperationalError("UPDATE gateway_queue", {}, ConnectionRefusedError())
+            postpone(*args, **kwargs)
+
+        store.failed = fails_once
+        httpx.post(gateway.url + "/webchat/message", timeout=20,
+                   json={"session": "store-failure", "message": "hola"})
+        assert failures, "the store never failed under the turn"
+        assert store.pending_count(pseudonym) == 1  # still queued, not lost
+        rasa.mode = "ok"
+        wait_for(lambda: store.pending_count(pseudonym) == 0, timeout=CLAIM_SECONDS / 4)
+        assert time.monotonic() - failures[0] < CLAIM_SECONDS / 4
+        assert rasa.user_texts(pseudonym)[-1] == "hola"
