@@ -143,8 +143,9 @@ class Gateway:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
-        #: Messages this process claimed and could not finish because the store failed.
-        self._abandoned: set[int] = set()
+        #: Messages this process claimed and could not finish because the store failed, with
+        #: Rasa's answer when the turn itself had been taken.
+        self._abandoned: dict[int, list[Reply] | None] = {}
 
     # --- wiring ------------------------------------------------------------------------------
     def register_channel(self, channel: str, send: ReplySender) -> None:
@@ -403,7 +404,7 @@ class Gateway:
                 except Exception:
                     # The store failed under the turn (a database restart): the claim would
                     # hold the message for CLAIM_SECONDS; the retry loop gives it back.
-                    self._abandoned.add(item.id)
+                    self._abandoned.setdefault(item.id, None)
                     raise
                 if not done:
                     return collected, False
@@ -425,7 +426,12 @@ class Gateway:
                 log.debug("turn failure", exc_info=True)
                 await self._postpone(item, "error", inline)
                 return False
-            await asyncio.to_thread(self.store.answered, item.id, replies)
+            try:
+                await asyncio.to_thread(self.store.answered, item.id, replies)
+            except Exception:
+                # Rasa took the turn; keep its answer so the retry sends it, not a second turn.
+                self._abandoned[item.id] = replies
+                raise
         shown, meta = split_payloads(replies)
         await self._apply(item.pseudonym, meta)
         lang = normalise_language(meta.get("language")) or await self.language_for(
@@ -523,6 +529,13 @@ class Gateway:
             if lock is None or not lock.locked():
                 self.schedule(pseudonym)
 
+    def _give_back(self, abandoned: dict[int, list[Reply] | None]) -> None:
+        """Keep the answers of abandoned turns, then release their claims (store permitting)."""
+        for item_id, replies in abandoned.items():
+            if replies is not None:
+                self.store.answered(item_id, replies)
+        self.store.release_claims(abandoned)
+
     async def run_outbox(self) -> None:
         """Background loop: purge expired data at once and hourly, retry due messages."""
         purge_every = 3600.0
@@ -530,9 +543,10 @@ class Gateway:
         while True:
             try:
                 if self._abandoned:
-                    abandoned = set(self._abandoned)
-                    await asyncio.to_thread(self.store.release_claims, abandoned)
-                    self._abandoned -= abandoned
+                    abandoned = dict(self._abandoned)
+                    await asyncio.to_thread(self._give_back, abandoned)
+                    for item_id in abandoned:
+                        self._abandoned.pop(item_id, None)
                 if time.monotonic() - last_purge >= purge_every:
                     await asyncio.to_thread(self.store.purge_expired)
                     last_purge = time.monotonic()

@@ -42,3 +42,31 @@ def test_a_claim_left_by_a_store_failure_is_given_back_at_the_next_round(tmp_pat
         wait_for(lambda: store.pending_count(pseudonym) == 0, timeout=CLAIM_SECONDS / 4)
         assert time.monotonic() - failures[0] < CLAIM_SECONDS / 4
         assert rasa.user_texts(pseudonym)[-1] == "hola"
+
+
+def test_an_answer_the_store_could_not_keep_is_sent_without_a_second_turn(tmp_path,
+                                                                         fake_rasa) -> None:
+    rasa, served = fake_rasa
+    app = create_app(make_settings(tmp_path, served.url, gateway_retry_seconds=0.2))
+    pseudonym = pseudonymise(SECRET, "webchat", "answer-kept")
+    with ServedApp(app) as gateway:
+        store = app.state.gateway.store
+        keep = store.answered
+        failures: list[float] = []
+
+        def fails_once(*args: Any, **kwargs: Any) -> None:
+            if not failures:
+                failures.append(time.monotonic())
+                raise OperationalError("UPDATE gateway_queue", {}, ConnectionRefusedError())
+            keep(*args, **kwargs)
+
+        store.answered = fails_once
+        httpx.post(gateway.url + "/webchat/message", timeout=20,
+                   json={"session": "answer-kept", "message": "hola"})
+        assert failures
+        wait_for(lambda: store.pending_count(pseudonym) == 0, timeout=CLAIM_SECONDS / 4)
+        # Rasa took the turn once; the answer it gave then is the one delivered.
+        assert rasa.user_texts(pseudonym) == ["hola"]
+        poll = httpx.get(gateway.url + "/webchat/replies", timeout=10,
+                         params={"session": "answer-kept"})
+        assert "echo: hola" in poll.text
