@@ -15,8 +15,10 @@ PIP_QUIET   ?= -q
 FAST_TIERS  := not e2e and not rasa and not process and not postgres and not redis and not browser
 # Workers for `make test-fast` (pytest-xdist); `make test` runs serially (one stack at a time).
 FAST_WORKERS ?= auto
+# Replicas of rasa, actions and gateway under `make run-prod-shape`.
+REPLICAS    ?= 2
 
-.PHONY: help chromium setup run train test test-fast bench lint i18n-extract i18n-update clean
+.PHONY: help chromium setup run run-prod-shape train test test-fast bench lint i18n-extract i18n-update clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -58,6 +60,9 @@ run: setup ## set up what is missing, then start rasa, actions, gateway and cons
 	@$(PY) -m helpline.cli kb migrate
 	@$(PY) -m helpline.cli kb seed
 	@$(PY) -m devstack
+
+run-prod-shape: setup ## the production shape: REPLICAS (2) of rasa, actions and gateway behind proxies, on the local PostgreSQL and Redis
+	@$(PY) -m devstack.replicas --replicas $(REPLICAS)
 
 test: setup ## set up what is missing, then run the whole test suite
 	@scripts/run-tests.sh
