@@ -5,7 +5,9 @@ Knowledge base (evaluation, search over 100,000 listings on SQLite and PostgreSQ
 language detection, held-out NLU accuracy, `rasa train` from scratch, turn latency against a
 bare Rasa bot, gateway overhead, the console's checker page and memory, the hand-off inbox
 page and a caseworker's reply reaching the channel, the memory of each
-process, and the pass rates of the multi-turn conversation sets (`benchmarks/conversations/`).
+process, capacity per core (CPU-ms per turn against the bare bot, throughput at saturation, p95
+under 20 concurrent conversations; `benchmarks.capacity`), and the pass rates of the multi-turn
+conversation sets (`benchmarks/conversations/`).
 Figures, not assertions. Every latency percentile is `benchmarks.measure.percentile`.
 """
 
@@ -19,7 +21,8 @@ from pathlib import Path
 from devstack.supervisor import free_port, temporary_stack
 from devstack.training import model_path, train
 
-SECTIONS = ("knowledge", "console", "inbox", "language", "nlu", "train", "stack", "conversations")
+SECTIONS = ("knowledge", "console", "inbox", "language", "nlu", "train", "stack", "capacity",
+            "conversations")
 
 
 def bench_stack(model: Path) -> None:
@@ -38,7 +41,7 @@ def bench_stack(model: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks import console, inbox, knowledge_base, language_detection, rasa_model
+    from benchmarks import capacity, console, inbox, knowledge_base, language_detection, rasa_model
     from benchmarks.conversations import runner
 
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
@@ -68,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     if "stack" in sections:
         print("\n== running stack ==")
         bench_stack(model)
+    if "capacity" in sections:
+        print("\n== capacity per core ==")
+        capacity.main([], model=model)
     if "conversations" in sections:
         print("\n== conversations (development and exam sets) ==")
         runner.main([], model=model)
