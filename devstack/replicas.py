@@ -478,6 +478,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _arguments(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for chatty in ("httpx", "alembic"):  # a line per proxied request, per migration step
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         base, console = get_settings(), load_console_settings()
     except SettingsError as exc:
