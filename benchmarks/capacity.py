@@ -55,12 +55,11 @@ from typing import Any
 import httpx
 import yaml
 
+from benchmarks import turn_latency
 from benchmarks.gateway_overhead import Sample
 from benchmarks.measure import percentile
 from devstack.servers import PrivateRedis
 from devstack.supervisor import Child, Stack, free_port, isolated_settings, write_endpoints
-from devstack.training import rasa_env
-from helpline.paths import RASA_VENV
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 #: A PostgreSQL 15 backend flushes its statistics when it goes idle, at most once a second,
@@ -288,18 +287,7 @@ def bare_rasa(model: Path, stores: Stores, port: int) -> Child:
     if "lock_store" in rendered:
         rendered["lock_store"]["key_prefix"] = "bare"
     endpoints.write_text(yaml.safe_dump(rendered, sort_keys=False))
-    child = Child("bare-rasa", [str(RASA_VENV / "bin" / "rasa"), "run", "--enable-api",
-                                "--model", str(model), "--endpoints", str(endpoints),
-                                "--interface", "127.0.0.1", "--port", str(port)],
-                  f"http://127.0.0.1:{port}/status", rasa_env(), var / "bare-rasa.log")
-    child.start()
-    deadline = time.monotonic() + 240
-    while not child.healthy():
-        if time.monotonic() > deadline or not child.alive():
-            child.stop()
-            raise RuntimeError(f"bare Rasa did not start; see {child.log}")
-        time.sleep(0.5)
-    return child
+    return turn_latency.serve_bare(model, endpoints, port, var / "bare-rasa.log", 240)
 
 
 # --- load ----------------------------------------------------------------------------------
@@ -520,8 +508,6 @@ def run(model: Path, stores_kind: str = "postgresql", rounds: int = 2, concurren
         levels: tuple[int, ...] = (4, 8, 16, 32), duration: float = 15.0,
         p95_concurrency: int = 20, replica_sets: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
     """Start both bots, measure, stop them; print the tables and return every figure."""
-    from benchmarks import turn_latency
-
     load = conversations()
     results: dict[str, Any] = {"stores": stores_kind, "conversations": len(load),
                                "turns_per_pass": sum(map(len, load)), "rounds": rounds,

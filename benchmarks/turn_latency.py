@@ -99,12 +99,18 @@ def start_bare(model: Path, port: int, logs: Path) -> Child:
     endpoints.write_text(yaml.safe_dump({"tracker_store": {
         "type": "helpline_nlu.tracker_store.ErasingSQLTrackerStore", "dialect": "sqlite",
         "db": str(logs / "bare-tracker.db")}}))
+    return serve_bare(model, endpoints, port, logs / "bare-rasa.log", 180)
+
+
+def serve_bare(model: Path, endpoints: Path, port: int, log: Path,
+               timeout: float) -> Child:
+    """`rasa run` of the bare project on `port` with `endpoints`, once it answers."""
     child = Child("bare-rasa", [str(RASA_VENV / "bin" / "rasa"), "run", "--enable-api",
                                 "--model", str(model), "--endpoints", str(endpoints),
                                 "--interface", "127.0.0.1", "--port", str(port)],
-                  f"http://127.0.0.1:{port}/status", rasa_env(), logs / "bare-rasa.log")
+                  f"http://127.0.0.1:{port}/status", rasa_env(), log)
     child.start()
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + timeout
     while not child.healthy():
         if time.monotonic() > deadline or not child.alive():
             child.stop()

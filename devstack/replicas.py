@@ -34,7 +34,6 @@ import argparse
 import contextlib
 import logging
 import secrets
-import signal
 import socket
 import sys
 import threading
@@ -54,7 +53,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from devstack.supervisor import PY, RASA_PY, Child, Stack, free_port, write_endpoints
+from devstack.supervisor import (
+    PY,
+    RASA_PY,
+    Child,
+    Stack,
+    free_port,
+    run_in_foreground,
+    write_endpoints,
+)
 from helpline.paths import BOT_DIR, VAR_DIR
 from helpline.settings import Settings
 
@@ -503,27 +510,13 @@ def main(argv: list[str] | None = None) -> int:
     var = VAR_DIR / "prod-shape"
     stack = ReplicaStack(settings, model, var_dir=var, replicas=args.replicas,
                          console_port=console.console_port)
-    stopping = threading.Event()
-
-    def _stop(signum: int, _frame: object) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    print(f"==> starting {args.replicas} replicas of actions, rasa and gateway, and the "
-          f"console (logs in {var / 'logs'})", flush=True)
-    try:
-        stack.start()
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     assert stack.ports is not None
     s, ports = settings, stack.ports
 
     def listing(tier: str) -> str:
         return ", ".join(str(p) for p in ports.of(tier))
 
-    print(
+    banner = (
         "==> helpline (production shape) is up\n"
         f"    web chat        http://127.0.0.1:{s.gateway_port}/  "
         f"(gateways on {listing('gateway')})\n"
@@ -532,16 +525,11 @@ def main(argv: list[str] | None = None) -> int:
         f"(replicas on {listing('actions')})\n"
         f"    console         http://127.0.0.1:{console.console_port}/\n"
         f"    PostgreSQL      database {args.database}; Redis {args.redis.rsplit('@', 1)[-1]}\n"
-        "    Ctrl-C stops everything.",
-        flush=True,
+        "    Ctrl-C stops everything."
     )
-    try:
-        while not stopping.wait(0.5):
-            pass
-    finally:
-        print("==> stopping", flush=True)
-        stack.stop()
-    return 0
+    return run_in_foreground(
+        stack, f"==> starting {args.replicas} replicas of actions, rasa and gateway, and the "
+        f"console (logs in {var / 'logs'})", banner)
 
 
 if __name__ == "__main__":

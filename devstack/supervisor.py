@@ -377,22 +377,8 @@ def main() -> int:
         print(f"==> hand-off inbox open {DEV_OPENING_HOURS} (set HANDOFF_OPENING_HOURS)")
     model = train()
     stack = Stack(settings, model, console_port=console.console_port)
-    stopping = False
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    print("==> starting actions, rasa, gateway and console (logs in var/logs/)", flush=True)
-    try:
-        stack.start()
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     s = settings
-    print(
+    banner = (
         "==> helpline is up\n"
         f"    web chat      http://{s.gateway_host}:{s.gateway_port}/\n"
         f"    gateway       http://{s.gateway_host}:{s.gateway_port}/health\n"
@@ -400,12 +386,32 @@ def main() -> int:
         f"    action server http://127.0.0.1:{s.actions_port}/health\n"
         f"    console       http://{console.console_host}:{console.console_port}/ "
         "(first admin: .venv/bin/helpline users add EMAIL --role admin)\n"
-        "    Ctrl-C stops everything.",
-        flush=True,
+        "    Ctrl-C stops everything."
     )
+    return run_in_foreground(
+        stack, "==> starting actions, rasa, gateway and console (logs in var/logs/)", banner)
+
+
+def run_in_foreground(stack: Stack, starting: str, banner: str) -> int:
+    """Start `stack`, print `banner` once every process is healthy, and keep it running
+    until Ctrl-C or SIGTERM, then stop every child (`make run`, `make run-prod-shape`)."""
+    stopping = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print(starting, flush=True)
     try:
-        while not stopping:
-            time.sleep(0.5)
+        stack.start()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(banner, flush=True)
+    try:
+        while not stopping.wait(0.5):
+            pass
     finally:
         print("==> stopping", flush=True)
         stack.stop()

@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from channels.pseudonym import pseudonymise
 from devstack.supervisor import Stack, free_port, isolated_settings
 from helpline.settings import Settings
-from tests.auxil.fake_apis import FakeBotApi, FakeTwilio
+from tests.auxil.fake_apis import FakeBotApi, FakeTwilio, update_ids
 from tests.auxil.networking import ServedApp
 
 SECRET = "channel-stack-secret-0123456789abcdef0123"
@@ -44,8 +44,7 @@ class ChannelStack:
     twilio: FakeTwilio
     console_url: str
     service_token: str
-    _update_ids: Iterator[int] = field(
-        default_factory=lambda: iter(range(int(time.time()) % 100_000 * 1000, 10**12)))
+    _update_ids: Iterator[int] = field(default_factory=update_ids)
 
     @property
     def gateway_url(self) -> str:

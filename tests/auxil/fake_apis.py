@@ -19,6 +19,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,11 @@ BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Helpline",
 #: What Telegram's file server answers for a file, by extension.
 FILE_TYPES = {"oga": "audio/ogg", "ogg": "audio/ogg", "mp3": "audio/mpeg", "jpg": "image/jpeg",
               "png": "image/png", "mp4": "video/mp4", "pdf": "application/pdf"}
+
+
+def update_ids() -> Iterator[int]:
+    """Telegram update ids for a test run: increasing, and not those of a run a moment ago."""
+    return iter(range(int(time.time()) % 100_000 * 1000, 10**12))
 
 
 def _utf16(text: str) -> int:

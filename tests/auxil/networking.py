@@ -14,7 +14,7 @@ import uvicorn
 
 from devstack.supervisor import free_port
 
-__all__ = ["ServedApp", "free_port", "listening_addresses", "wait_for"]
+__all__ = ["ServedApp", "free_port", "listening_addresses", "wait_for", "wait_until"]
 
 
 class _PromptServer(uvicorn.Server):
@@ -96,12 +96,18 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until `predicate()` is truthy; return its value or fail."""
+def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05,
+             what: str = "condition") -> Any:
+    """Poll until `predicate()` is truthy; return its value or fail saying `what`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(f"{what} not met within {timeout:.0f} s")
+
+
+def wait_until(predicate: Any, timeout: float = 60.0, what: str = "condition") -> Any:
+    """`wait_for` at the pace of whole processes (every 0.2 s), as the stack tests need."""
+    return wait_for(predicate, timeout, 0.2, what)

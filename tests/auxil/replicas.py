@@ -26,8 +26,9 @@ from devstack.supervisor import free_port, isolated_settings
 from devstack.training import train
 from helpline.handoff import handoffs
 from helpline.i18n import LANGUAGES, gettext_for
-from tests.auxil.fake_apis import FakeBotApi, FakeTwilio
-from tests.auxil.networking import ServedApp
+from tests.auxil.answers import assert_turns_serial, squash
+from tests.auxil.fake_apis import FakeBotApi, FakeTwilio, update_ids
+from tests.auxil.networking import ServedApp, wait_until
 
 SECRET = "replica-stack-secret-0123456789abcdef0123"
 BOT_TOKEN = "7000000003:AAFakeTokenForReplicaTests0123456"
@@ -47,8 +48,7 @@ class Env:
     stack: ReplicaStack
     bot: FakeBotApi
     twilio: FakeTwilio
-    _ids: Iterator[int] = field(
-        default_factory=lambda: iter(range(int(time.time()) % 100_000 * 1000, 10**12)))
+    _ids: Iterator[int] = field(default_factory=update_ids)
 
     @property
     def gateways(self) -> list[str]:
@@ -161,17 +161,6 @@ class Env:
                 if m == "POST" and path == "/webhooks/rest/webhook"]
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 60.0,
-               what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met within {timeout:.0f} s")
-
-
 def at_once(*calls: Callable[[], Any]) -> list[Any]:
     """Run the calls in threads released by one barrier; their results (or exceptions)."""
     barrier = threading.Barrier(len(calls))
@@ -192,32 +181,9 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def squash(text: str) -> str:
-    return "".join(text.split())
-
-
 def bot_texts(env: Env, pseudonym: str, rasa: int = 0) -> list[str]:
     return [e["text"] for e in env.tracker(pseudonym, rasa)["events"]
             if e.get("event") == "bot" and e.get("text")]
-
-
-def assert_turns_serial(events: list[dict[str, Any]]) -> None:
-    """Every user message is followed by the bot's answer before the next one starts."""
-    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
-    for start, end in zip(users, [*users[1:], len(events)], strict=True):
-        assert any(e.get("event") == "bot" and e.get("text") for e in events[start:end]), \
-            ("a turn without its answer before the next", events[start].get("text"))
-
-
-def assert_sent_in_order(expected: list[str], sent: Callable[[], list[str]]) -> None:
-    """The tracker's answers (in turn order) reached the channel, in that order."""
-    wait_until(lambda: all(squash(t)[:20] in squash("".join(sent())) for t in expected),
-               60, "every answer sent")
-    stream, at = squash("".join(sent())), 0
-    for text in expected:
-        found = stream.find(squash(text)[:20], at)
-        assert found >= 0, ("out of turn order", text, sent())
-        at = found + 1
 
 
 @contextlib.contextmanager

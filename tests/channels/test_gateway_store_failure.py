@@ -4,6 +4,7 @@ claimed is given back by the next retry round and answered, not held for `CLAIM_
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,6 +17,20 @@ from tests.auxil.networking import ServedApp, wait_for
 from tests.auxil.settings import SECRET, make_settings
 
 
+def fail_once(method: Callable[..., None]) -> tuple[Callable[..., None], list[float]]:
+    """`method`, except that its first call raises as a database that went away does; the
+    list records when it failed."""
+    failures: list[float] = []
+
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        if not failures:
+            failures.append(time.monotonic())
+            raise OperationalError("UPDATE gateway_queue", {}, ConnectionRefusedError())
+        method(*args, **kwargs)
+
+    return wrapper, failures
+
+
 def test_a_claim_left_by_a_store_failure_is_given_back_at_the_next_round(tmp_path,
                                                                           fake_rasa) -> None:
     rasa, served = fake_rasa
@@ -24,16 +39,7 @@ def test_a_claim_left_by_a_store_failure_is_given_back_at_the_next_round(tmp_pat
     pseudonym = pseudonymise(SECRET, "webchat", "store-failure")
     with ServedApp(app) as gateway:
         store = app.state.gateway.store
-        postpone = store.failed
-        failures: list[float] = []
-
-        def fails_once(*args: Any, **kwargs: Any) -> None:
-            if not failures:
-                failures.append(time.monotonic())
-                raise OperationalError("UPDATE gateway_queue", {}, ConnectionRefusedError())
-            postpone(*args, **kwargs)
-
-        store.failed = fails_once
+        store.failed, failures = fail_once(store.failed)
         httpx.post(gateway.url + "/webchat/message", timeout=20,
                    json={"session": "store-failure", "message": "hola"})
         assert failures, "the store never failed under the turn"
@@ -51,16 +57,7 @@ def test_an_answer_the_store_could_not_keep_is_sent_without_a_second_turn(tmp_pa
     pseudonym = pseudonymise(SECRET, "webchat", "answer-kept")
     with ServedApp(app) as gateway:
         store = app.state.gateway.store
-        keep = store.answered
-        failures: list[float] = []
-
-        def fails_once(*args: Any, **kwargs: Any) -> None:
-            if not failures:
-                failures.append(time.monotonic())
-                raise OperationalError("UPDATE gateway_queue", {}, ConnectionRefusedError())
-            keep(*args, **kwargs)
-
-        store.answered = fails_once
+        store.answered, failures = fail_once(store.answered)
         httpx.post(gateway.url + "/webchat/message", timeout=20,
                    json={"session": "answer-kept", "message": "hola"})
         assert failures

@@ -26,8 +26,9 @@ from channels.store import GatewayStore, make_store_engine
 from devstack.supervisor import Child, Stack, isolated_settings
 from devstack.training import train
 from helpline.settings import Settings
+from tests.auxil.answers import assert_sent_in_order
 from tests.auxil.fake_apis import FakeBotApi, FakeTwilio
-from tests.auxil.networking import ServedApp
+from tests.auxil.networking import ServedApp, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -127,16 +128,6 @@ class Env:
     def queued(self) -> int:
         result: int = httpx.get(self.gw + "/health").json()["queued_messages"]
         return result
-
-
-def wait_until(predicate: Any, timeout: float = 60.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -285,22 +276,6 @@ def _bot_texts(env: Env, pseudonym: str) -> list[str]:
             if e.get("event") == "bot" and e.get("text")]
 
 
-def _squash(text: str) -> str:
-    return "".join(text.split())
-
-
-def _assert_in_order(expected: list[str], sent: Any) -> None:
-    """Every answer of the tracker (in turn order) appears in what the channel received, in
-    the same order (channels split long texts and add numbered options, so compare starts)."""
-    wait_until(lambda: all(_squash(t)[:20] in _squash("".join(sent())) for t in expected),
-               60, "every answer sent")
-    stream, at = _squash("".join(sent())), 0
-    for text in expected:
-        found = stream.find(_squash(text)[:20], at)
-        assert found >= 0, ("out of turn order", text, sent())
-        at = found + 1
-
-
 def test_replies_of_a_slow_api_arrive_in_turn_order(env: Env) -> None:
     env.bot.latency = env.twilio.latency = 0.3
     try:
@@ -321,8 +296,8 @@ def test_replies_of_a_slow_api_arrive_in_turn_order(env: Env) -> None:
         wait_until(lambda: env.user_texts(wa).count("adiós") == 1, 60, "WhatsApp turns")
         wait_until(lambda: env.queued() == 0, 60)
         time.sleep(2)
-        _assert_in_order(_bot_texts(env, tg), lambda: env.sent_to(chat))
-        _assert_in_order(_bot_texts(env, wa), lambda: env.bodies_to(phone))
+        assert_sent_in_order(_bot_texts(env, tg), lambda: env.sent_to(chat))
+        assert_sent_in_order(_bot_texts(env, wa), lambda: env.bodies_to(phone))
     finally:
         env.bot.latency = env.twilio.latency = 0.0
 

@@ -28,12 +28,11 @@ import redis
 import sqlalchemy as sa
 
 from devstack.replicas import DOWN_SECONDS
+from tests.auxil.answers import assert_sent_in_order, assert_turns_serial
 from tests.auxil.replicas import (
     RATE,
     Env,
     apologies,
-    assert_sent_in_order,
-    assert_turns_serial,
     at_once,
     bot_texts,
     converse_through_fault,
