@@ -58,6 +58,7 @@ import yaml
 from benchmarks import turn_latency
 from benchmarks.gateway_overhead import Sample
 from benchmarks.measure import percentile
+from devstack.replicas import POSTGRES_SERVER, create_database, drop_database
 from devstack.servers import PrivateRedis
 from devstack.supervisor import Child, Stack, free_port, isolated_settings, write_endpoints
 
@@ -167,14 +168,12 @@ class Postgres:
         return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{self.names[role]}"
 
     def create(self) -> None:
-        with self._admin() as conn:
-            for name in self.names.values():
-                conn.execute(f'CREATE DATABASE "{name}"')
+        for name in self.names.values():
+            create_database(POSTGRES_SERVER, name)
 
     def drop(self) -> None:
-        with self._admin() as conn:
-            for name in self.names.values():
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in self.names.values():
+            drop_database(POSTGRES_SERVER, name)
 
     def connections(self) -> dict[str, int]:
         """Backends connected to each of this run's databases right now."""

@@ -18,7 +18,6 @@ import logging
 import time
 import uuid
 from collections import deque
-from typing import Protocol
 
 from helpline.settings import GatewaySettings
 
@@ -44,19 +43,6 @@ redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
 return 1
 """
-
-
-class Limiter(Protocol):
-    """What the gateway asks of a rate limit."""
-
-    limit: int
-    window: float
-
-    async def open(self) -> None: ...
-
-    async def check(self, key: str) -> bool: ...
-
-    async def close(self) -> None: ...
 
 
 class RateLimiter:

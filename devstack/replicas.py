@@ -54,15 +54,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from devstack.supervisor import (
-    PY,
-    RASA_PY,
     Child,
     Stack,
     free_port,
     run_in_foreground,
     write_endpoints,
 )
-from helpline.paths import BOT_DIR, VAR_DIR
+from helpline.paths import VAR_DIR
 from helpline.settings import Settings
 
 log = logging.getLogger("devstack.replicas")
@@ -359,40 +357,15 @@ class ReplicaStack(Stack):
         if not self.lock_prefix.isalnum():
             raise ValueError("the lock store's key prefix must be letters and digits")
         ports = self.ports = self.ports or ReplicaPorts.above(s, self.replicas)
-        logs = self.var_dir / "logs"
         endpoints = self._endpoints(self.var_dir / "endpoints.yml")
         env = self.child_environment()
         if self.lock_lifetime is not None:
             env["TICKET_LOCK_LIFETIME"] = str(self.lock_lifetime)
-        days = s.log_retention_days
-        children: list[Child] = []
-        for n, port in enumerate(ports.actions, 1):
-            children.append(Child(
-                f"actions-{n}", [str(PY), "-m", "helpline.serve", "actions"],
-                f"http://127.0.0.1:{port}/health", {**env, "ACTIONS_PORT": str(port)},
-                logs / f"actions-{n}.log", days))
-        token = f"?token={s.rasa_token}" if s.rasa_token else ""
-        for n, port in enumerate(ports.rasa, 1):
-            argv = [str(RASA_PY), "-m", "helpline_nlu.serve", "--enable-api", "--model",
-                    str(self.model), "--endpoints", str(endpoints), "--credentials",
-                    str(BOT_DIR / "credentials.yml"), "--interface", s.rasa_host, "--port",
-                    str(port), "--response-timeout", "30"]
-            children.append(Child(f"rasa-{n}", argv, f"http://127.0.0.1:{port}/status{token}",
-                                  {**env, "RASA_PORT": str(port)}, logs / f"rasa-{n}.log", days))
-        for n, port in enumerate(ports.gateway, 1):
-            children.append(Child(
-                f"gateway-{n}", [str(PY), "-m", "helpline.serve", "gateway"],
-                f"http://127.0.0.1:{port}/health", {**env, "GATEWAY_PORT": str(port)},
-                logs / f"gateway-{n}.log", days))
+        self.children = [self.process(tier, port, env, endpoints, f"{tier}-{n}")
+                         for tier in TIERS for n, port in enumerate(ports.of(tier), 1)]
         if self.console_port is not None:
-            children.append(Child(
-                "console", [str(PY), "-m", "console"],
-                f"http://127.0.0.1:{self.console_port}/health",
-                {**env, "CONSOLE_PORT": str(self.console_port),
-                 "CONSOLE_DATABASE_URL": self.console_database_url or s.database_url,
-                 "GATEWAY_URL": f"http://127.0.0.1:{s.gateway_port}", **self.console_env},
-                logs / "console.log", days))
-        self.children = children
+            self.children.append(self.console_child(
+                env, CONSOLE_DATABASE_URL=self.console_database_url or s.database_url))
         self.proxies = {
             tier: RoundRobinProxy(tier, [f"http://127.0.0.1:{p}" for p in ports.of(tier)],
                                   getattr(s, f"{tier}_port"))
@@ -478,6 +451,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from channels.ratelimit import redis_address
     from console.settings import load_console_settings
     from devstack.supervisor import DEV_OPENING_HOURS
     from devstack.training import train
@@ -524,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         f"    actions proxy   http://127.0.0.1:{s.actions_port}/  "
         f"(replicas on {listing('actions')})\n"
         f"    console         http://127.0.0.1:{console.console_port}/\n"
-        f"    PostgreSQL      database {args.database}; Redis {args.redis.rsplit('@', 1)[-1]}\n"
+        f"    PostgreSQL      database {args.database}; Redis {redis_address(args.redis)}\n"
         "    Ctrl-C stops everything."
     )
     return run_in_foreground(

@@ -217,32 +217,42 @@ class Stack:
 
     def __post_init__(self) -> None:
         s = self.settings
-        logs = self.var_dir / "logs"
         endpoints = write_endpoints(s, self.var_dir / "endpoints.yml")
         env = self.child_environment()
-        rasa_argv = [
-            str(RASA_PY), "-m", "helpline_nlu.serve", "--enable-api", "--model", str(self.model),
-            "--endpoints", str(endpoints), "--credentials", str(BOT_DIR / "credentials.yml"),
-            "--interface", s.rasa_host, "--port", str(s.rasa_port), "--response-timeout", "30",
-        ]
-        status = f"http://127.0.0.1:{s.rasa_port}/status"
-        if s.rasa_token:
-            status += f"?token={s.rasa_token}"
-        days = s.log_retention_days
-        self.children = [
-            Child("actions", [str(PY), "-m", "helpline.serve", "actions"],
-                  f"http://127.0.0.1:{s.actions_port}/health", env, logs / "actions.log", days),
-            Child("rasa", rasa_argv, status, env, logs / "rasa.log", days),
-            Child("gateway", [str(PY), "-m", "helpline.serve", "gateway"],
-                  f"http://127.0.0.1:{s.gateway_port}/health", env, logs / "gateway.log", days),
-        ]
+        self.children = [self.process(tier, getattr(s, f"{tier}_port"), env, endpoints)
+                         for tier in ("actions", "rasa", "gateway")]
         if self.console_port is not None:
-            self.children.append(Child(
-                "console", [str(PY), "-m", "console"],
-                f"http://127.0.0.1:{self.console_port}/health",
-                {**env, "CONSOLE_PORT": str(self.console_port),
-                 "GATEWAY_URL": f"http://127.0.0.1:{s.gateway_port}", **self.console_env},
-                logs / "console.log", days))
+            self.children.append(self.console_child(env))
+
+    def process(self, tier: str, port: int, env: dict[str, str], endpoints: Path,
+                name: str | None = None) -> Child:
+        """The child serving `tier` (actions, rasa or gateway) on `port`, logged as `name`."""
+        s = self.settings
+        name = name or tier
+        if tier == "rasa":
+            argv = [str(RASA_PY), "-m", "helpline_nlu.serve", "--enable-api", "--model",
+                    str(self.model), "--endpoints", str(endpoints), "--credentials",
+                    str(BOT_DIR / "credentials.yml"), "--interface", s.rasa_host, "--port",
+                    str(port), "--response-timeout", "30"]
+            health = f"http://127.0.0.1:{port}/status"
+            if s.rasa_token:
+                health += f"?token={s.rasa_token}"
+        else:
+            argv = [str(PY), "-m", "helpline.serve", tier]
+            health = f"http://127.0.0.1:{port}/health"
+        return Child(name, argv, health, {**env, f"{tier.upper()}_PORT": str(port)},
+                     self.var_dir / "logs" / f"{name}.log", s.log_retention_days)
+
+    def console_child(self, env: dict[str, str], **extra: str) -> Child:
+        """The console on `console_port`, reaching the gateway (or its proxy) on its port."""
+        assert self.console_port is not None
+        return Child(
+            "console", [str(PY), "-m", "console"],
+            f"http://127.0.0.1:{self.console_port}/health",
+            {**env, "CONSOLE_PORT": str(self.console_port),
+             "GATEWAY_URL": f"http://127.0.0.1:{self.settings.gateway_port}", **extra,
+             **self.console_env},
+            self.var_dir / "logs" / "console.log", self.settings.log_retention_days)
 
     def child_environment(self) -> dict[str, str]:
         """What every child is started with: this environment, Rasa's quiet settings and each
@@ -257,8 +267,8 @@ class Stack:
         # The same for the console's key to the gateway's internal endpoints (caseworkers'
         # replies), which the gateway and the console must share.
         env["GATEWAY_SERVICE_TOKEN"] = s.gateway_service_token or secrets.token_urlsafe(32)
-        if s.redis_url and httpx.URL(s.redis_url).password:
-            env["LOCK_STORE_PASSWORD"] = str(httpx.URL(s.redis_url).password)
+        if s.redis_url and (password := httpx.URL(s.redis_url).password):
+            env["LOCK_STORE_PASSWORD"] = password
         return env
 
     def start(self, timeout: float = 300.0) -> None:

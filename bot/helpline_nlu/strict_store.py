@@ -10,42 +10,37 @@ stores in `RefusingTrackerStore` instead.
 """
 
 import logging
-from typing import Optional
+from typing import Awaitable, Optional, TypeVar
 
 import rasa.core.agent
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class RefusingTrackerStore(FailSafeTrackerStore):
     """`FailSafeTrackerStore` that logs a store error and lets it fail the turn."""
 
-    def _refuse(self, what: str, error: Exception) -> None:
-        logger.error("tracker store failed to %s a conversation (%s): the turn fails and the "
-                     "gateway retries it; no in-memory fallback", what, type(error).__name__)
+    async def _refusing(self, what: str, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except Exception as error:
+            logger.error("tracker store failed to %s a conversation (%s): the turn fails and "
+                         "the gateway retries it; no in-memory fallback", what,
+                         type(error).__name__)
+            raise
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        try:
-            return await self._tracker_store.retrieve(sender_id)
-        except Exception as error:
-            self._refuse("read", error)
-            raise
+        return await self._refusing("read", self._tracker_store.retrieve(sender_id))
 
     async def retrieve_full_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        try:
-            return await self._tracker_store.retrieve_full_tracker(sender_id)
-        except Exception as error:
-            self._refuse("read", error)
-            raise
+        return await self._refusing("read",
+                                    self._tracker_store.retrieve_full_tracker(sender_id))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        try:
-            await self._tracker_store.save(tracker)
-        except Exception as error:
-            self._refuse("save", error)
-            raise
+        await self._refusing("save", self._tracker_store.save(tracker))
 
 
 def install() -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +17,8 @@ import redis
 
 from channels.app import create_app
 from channels.ratelimit import RateLimiter, RedisRateLimiter, make_rate_limiter
-from tests.auxil.networking import ServedApp, free_port, wait_for
+from devstack.servers import PrivateRedis
+from tests.auxil.networking import ServedApp
 from tests.auxil.settings import make_settings
 
 pytestmark = pytest.mark.redis
@@ -77,37 +76,20 @@ def test_without_redis_url_the_limit_is_per_process(tmp_path: Path) -> None:
     assert isinstance(limiter, RedisRateLimiter) and limiter.prefix == "p1"
 
 
-def _redis_server(port: int, log: Path) -> subprocess.Popen[bytes]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--logfile", str(log)])
-    client = redis.Redis(port=port)
-    wait_for(lambda: _pings(client), 10)
-    return proc
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-
-
 async def test_redis_down_falls_back_per_process_logged_then_recovers(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="channels.ratelimit")
-    port = free_port()
-    server = _redis_server(port, tmp_path / "redis.log")
-    limiter = RedisRateLimiter(f"redis://127.0.0.1:{port}/0", 2, 60.0, prefix="t",
-                               retry_seconds=0.3)
+    if not PrivateRedis.available():
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis(tmp_path / "redis")
+    server.start()
+    port = server.port
+    limiter = RedisRateLimiter(server.url, 2, 60.0, prefix="t", retry_seconds=0.3)
     try:
         await limiter.open()
         assert "shared by every gateway replica through Redis at 127.0.0.1" in caplog.text
         assert await limiter.check("s")
-        server.terminate()
-        server.wait(10)
+        server.stop()
         started = time.monotonic()
         # The limit still holds, counted in this process: the hit Redis saw is not known here.
         assert [await limiter.check("s") for _ in range(3)] == [True, True, False]
@@ -117,7 +99,7 @@ async def test_redis_down_falls_back_per_process_logged_then_recovers(
         assert len(warnings) == 1, [r.getMessage() for r in warnings]
         assert "unreachable" in warnings[0].getMessage()
         assert "own memory" in warnings[0].getMessage()
-        server = _redis_server(port, tmp_path / "redis.log")
+        server.start()  # on the same port
         await asyncio.sleep(0.4)
         assert await limiter.check("s")  # Redis again: its window, emptied by the restart
         assert limiter.shared
@@ -125,8 +107,7 @@ async def test_redis_down_falls_back_per_process_logged_then_recovers(
         assert "127.0.0.1:" + str(port) in caplog.text and "redis://" not in caplog.text
     finally:
         await limiter.close()
-        server.terminate()
-        server.wait(10)
+        server.stop()
 
 
 def test_two_gateways_hold_one_limit_per_sender(tmp_path: Path, fake_rasa, prefix: str) -> None:
